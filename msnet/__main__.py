@@ -1,0 +1,3 @@
+from msnet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""One registry, one factory (as timm and torchvision do).
+
+``@register_model`` records a builder under its function name; ``create_model(name,
+**overrides)`` builds it with the caller's keyword arguments winning over the builder's
+defaults. Overrides are checked against the model's signature (and, for ``ms``, against
+:class:`~msnet.models.ms_module.MotionSqueeze`), so a typo raises instead of being ignored.
+Dotted command-line overrides (``ms.patch_size=7``) are parsed by :func:`parse_overrides`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+from typing import Callable, Iterable
+
+import yaml
+from torch import nn
+
+from msnet.models.ms_module import MotionSqueeze
+
+_MODELS: dict[str, Callable[..., nn.Module]] = {}
+
+# Short names accepted in ``ms.*`` overrides, mapped to MotionSqueeze / model arguments.
+MS_ALIASES = {"patch": "patch_size", "reduction": "reduction_channels", "position": "position"}
+
+
+def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+    """Decorator: register ``fn`` under its name; a duplicate name raises."""
+    if fn.__name__ in _MODELS:
+        raise ValueError(f"model {fn.__name__!r} is registered twice")
+    _MODELS[fn.__name__] = fn
+    return fn
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Registered model names matching a shell-style pattern, sorted."""
+    _import_builders()
+    return sorted(name for name in _MODELS if fnmatch.fnmatch(name, pattern))
+
+
+def create_model(name: str, **overrides) -> nn.Module:
+    """Build registered model ``name``; ``overrides`` are its keyword arguments (``None`` = default)."""
+    _import_builders()
+    if name not in _MODELS:
+        raise KeyError(f"unknown model {name!r}; registered: {', '.join(list_models())}")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return _MODELS[name](**overrides)
+
+
+def check_kwargs(target: Callable, kwargs: Iterable[str], what: str) -> None:
+    """Raise if any of ``kwargs`` is not a keyword argument of ``target``."""
+    accepted = {p for p in inspect.signature(target).parameters if p not in ("self", "args", "kwargs")}
+    unknown = sorted(set(kwargs) - accepted)
+    if unknown:
+        raise TypeError(f"unknown {what} option(s) {unknown}; accepted: {sorted(accepted)}")
+
+
+def check_ms_kwargs(ms: dict) -> dict:
+    """Resolve ``ms`` aliases and check the keys against :class:`MotionSqueeze`."""
+    ms = {MS_ALIASES.get(k, k): v for k, v in ms.items()}
+    check_kwargs(MotionSqueeze.__init__, [k for k in ms if k != "position"], "ms")
+    return ms
+
+
+def parse_value(text: str):
+    """YAML scalar/list parsing: ``7`` -> 7, ``[res2,res3]`` -> list, ``null`` -> None."""
+    return yaml.safe_load(text)
+
+
+def parse_overrides(items: Iterable[str]) -> dict:
+    """``["ms.spec=paper", "dropout=0.3"]`` -> ``{"ms": {"spec": "paper"}, "dropout": 0.3}``."""
+    out: dict = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"override {item!r} must look like KEY=VALUE (e.g. ms.patch=7)")
+        node = out
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ValueError(f"override {item!r} conflicts with an earlier one")
+        node[leaf] = parse_value(value)
+    return out
+
+
+def _import_builders() -> None:
+    """Import the modules whose builders register themselves."""
+    import msnet.models.builders  # noqa: F401
