@@ -47,9 +47,10 @@ def create_model(name: str, **overrides) -> nn.Module:
     return _MODELS[name](**overrides)
 
 
-def check_kwargs(target: Callable, kwargs: Iterable[str], what: str) -> None:
-    """Raise if any of ``kwargs`` is not a keyword argument of ``target``."""
-    accepted = {p for p in inspect.signature(target).parameters if p not in ("self", "args", "kwargs")}
+def check_kwargs(target: Callable, kwargs: Iterable[str], what: str, extra: Iterable[str] = ()) -> None:
+    """Raise if any of ``kwargs`` is not a keyword-only argument of ``target`` (or in ``extra``)."""
+    params = inspect.signature(target).parameters.values()
+    accepted = {p.name for p in params if p.kind is p.KEYWORD_ONLY} | set(extra)
     unknown = sorted(set(kwargs) - accepted)
     if unknown:
         raise TypeError(f"unknown {what} option(s) {unknown}; accepted: {sorted(accepted)}")
@@ -58,7 +59,7 @@ def check_kwargs(target: Callable, kwargs: Iterable[str], what: str) -> None:
 def check_ms_kwargs(ms: dict) -> dict:
     """Resolve ``ms`` aliases and check the keys against :class:`MotionSqueeze`."""
     ms = {MS_ALIASES.get(k, k): v for k, v in ms.items()}
-    check_kwargs(MotionSqueeze.__init__, [k for k in ms if k != "position"], "ms")
+    check_kwargs(MotionSqueeze.__init__, ms, "ms", extra=("position",))
     return ms
 
 
