@@ -49,20 +49,16 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_report_cost(args: argparse.Namespace) -> int:
     from msnet.report.cost_tables import write_cost_report
 
-    written = write_cost_report(
-        results=args.results, claims_path=args.claims, out_dir=args.out, ensembles=_load_yaml(args.ensembles)
-    )
+    ensembles = {}
+    for item in args.ensemble:
+        row, sep, members = item.partition("=")
+        if not sep or not members:
+            raise ValueError(f"--ensemble {item!r} must look like ROW=MEMBER,MEMBER")
+        ensembles[row] = members.split(",")
+    written = write_cost_report(results=args.results, claims_path=args.claims, out_dir=args.out, ensembles=ensembles)
     for path in written:
         print(path)
     return 0
-
-
-def _load_yaml(path: str | None) -> dict:
-    if not path:
-        return {}
-    import yaml
-
-    return yaml.safe_load(Path(path).read_text()) or {}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report-cost", help="cost tables (Tables 1-8, Fig. 4/5) and the cost audit from cost JSONs")
     p.add_argument("--results", nargs="+", required=True, help="cost JSON files")
     p.add_argument("--claims", default=None, help="claims YAML (default: the packaged paper claims)")
-    p.add_argument("--ensembles", default=None, help="YAML: ensemble row id -> member row ids")
+    p.add_argument("--ensemble", action="append", default=[], metavar="ROW=A,B", help="ensemble row = sum of member rows")
     p.add_argument("--out", required=True, help="output folder (reports/<profile>)")
     p.set_defaults(func=cmd_report_cost)
     return parser

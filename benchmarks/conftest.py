@@ -1,0 +1,40 @@
+"""Benchmark ratios, measured in one run (machines here are noisy: compare ratios, not times).
+
+After the benchmarks, the ratios below are printed and written to ``.benchmarks/ratios.json``.
+Targets (from the project's issues) are shown beside them; they are goals, not asserts.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+RATIOS = {
+    # name: (numerator benchmark, denominator benchmark, target, meaning)
+    "correlation_speedup_fast_vs_reference": ("test_correlation_forward[reference]", "test_correlation_forward[fast]", ">= 8", "reference / fast forward time"),
+    "correlation_fwd_bwd_over_fwd": ("test_correlation_forward_backward[fast]", "test_correlation_forward[fast]", "<= 3", "fast forward+backward / fast forward"),
+    "msnet_r50_over_tsm_r50_latency": ("test_model_forward[msnet_r50]", "test_model_forward[tsm_r50]", "<= 1.03", "CPU forward latency, 8x224x224, batch 1 clip"),
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _threads():
+    torch.manual_seed(0)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    bs = getattr(session.config, "_benchmarksession", None)
+    if bs is None or not bs.benchmarks:
+        return
+    medians = {b.name: b.stats.median for b in bs.benchmarks if b.stats}
+    out = {"threads": torch.get_num_threads(), "medians_s": medians, "ratios": {}}
+    lines = [f"benchmark ratios (torch threads = {torch.get_num_threads()}):"]
+    for name, (num, den, target, meaning) in RATIOS.items():
+        if num in medians and den in medians:
+            value = medians[num] / medians[den]
+            out["ratios"][name] = {"value": value, "target": target, "meaning": meaning}
+            lines.append(f"  {name}: {value:.3f}  (target {target}; {meaning})")
+    Path(".benchmarks").mkdir(exist_ok=True)
+    Path(".benchmarks/ratios.json").write_text(json.dumps(out, indent=2))
+    print("\n" + "\n".join(lines))

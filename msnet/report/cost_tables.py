@@ -1,0 +1,150 @@
+"""Cost columns of the paper's tables (1-8) and figures (4, 5), with the paper's numbers beside ours.
+
+Every cell of ours says what it is: a measured value and how it compares with the printed
+one (``=`` when it rounds to the printed number, else the relative difference), or why it
+is missing. FLOPs are compared in the authors' convention; fvcore (MACs) is shown beside.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from msnet.report.audit import judge
+from msnet.report.claims import load_claims
+from msnet.report.measured import Measured
+
+COST_COLUMNS = ("gflops", "mparams")
+NOT_BUILT = "not run: no model for this row yet"
+OTHER = "paper only (another paper's method)"
+
+
+def decimals(value: float) -> int:
+    text = repr(value)
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def compare(ours: float | None, paper: float | None) -> str:
+    """``"14.883 (=)"``: ours, and ``=`` if it rounds to the printed value, else the % difference."""
+    if ours is None or pd.isna(ours):
+        return ""
+    if paper is None or pd.isna(paper):
+        return f"{ours:.3f}"
+    if round(ours, decimals(paper)) == paper:
+        return f"{ours:.3f} (=)"
+    return f"{ours:.3f} ({(ours - paper) / paper:+.1%})"
+
+
+def _label(entry: dict) -> str:
+    if "label" in entry:
+        return entry["label"]
+    if "patch_size" in entry:
+        return f"P = {entry['patch_size']}"
+    return entry["id"]
+
+
+def _status(entry: dict, measured: Measured) -> str:
+    if entry.get("method") == "other":
+        return OTHER
+    return "measured" if measured.get(entry["id"]) else NOT_BUILT
+
+
+def cost_frame(entries: list[dict], measured: Measured) -> pd.DataFrame:
+    """One row per table entry: paper value, ours in both specs and conventions, status."""
+    rows = []
+    for entry in entries:
+        values = entry.get("values", {})
+        official, paper_spec = measured.get(entry["id"], "official"), measured.get(entry["id"], "paper")
+        row = {"row": entry["id"], "label": _label(entry)}
+        for metric, field in (("gflops", "gflops_thop"), ("mparams", "mparams")):
+            row[f"paper_{metric}"] = values.get(metric)
+            row[f"ours_{metric}"] = official[field] if official else None
+            row[f"ours_{metric}_paper_spec"] = paper_spec[field] if paper_spec else None
+        row["ours_gflops_fvcore"] = official["gflops"] if official else None
+        row["ours_gflops_fvcore_paper_spec"] = paper_spec["gflops"] if paper_spec else None
+        row["has_ms"] = bool(official and official.get("params_ms"))
+        row["status"] = _status(entry, measured)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def cost_markdown(frame: pd.DataFrame, title: str, caption: str) -> str:
+    shown = pd.DataFrame(
+        {
+            "row": frame["row"],
+            "model": frame["label"],
+            "paper GFLOPs": frame["paper_gflops"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
+            "ours GFLOPs, official spec": [compare(o, p) for o, p in zip(frame["ours_gflops"], frame["paper_gflops"])],
+            "ours GFLOPs, paper spec": [
+                compare(o, p) if ms else "" for o, p, ms in zip(frame["ours_gflops_paper_spec"], frame["paper_gflops"], frame["has_ms"])
+            ],
+            "fvcore GFLOPs (official / paper spec)": [
+                "" if pd.isna(o) else (f"{o:.3f} / {p:.3f}" if ms else f"{o:.3f}")
+                for o, p, ms in zip(frame["ours_gflops_fvcore"], frame["ours_gflops_fvcore_paper_spec"], frame["has_ms"])
+            ],
+            "paper Mparams": frame["paper_mparams"].map(lambda v: "" if pd.isna(v) else f"{v:g}"),
+            "ours Mparams (official / paper spec)": [
+                "" if pd.isna(o) else (f"{compare(o, p)} / {compare(q, p)}" if ms else compare(o, p))
+                for o, q, p, ms in zip(frame["ours_mparams"], frame["ours_mparams_paper_spec"], frame["paper_mparams"], frame["has_ms"])
+            ],
+            "status": frame["status"],
+        }
+    )
+    legend = (
+        "GFLOPs per clip of 224x224 frames. 'ours' FLOPs use the authors' convention (THOP as vendored in the official "
+        "repository: conv multiply-adds, BN 4/element, correlation (2C-1)/output); fvcore (1 multiply-add = 1 FLOP, "
+        "element-wise ops excluded) beside it. '(=)' means ours rounds to the printed number; otherwise the relative "
+        "difference is shown. Parameters with a 174-class classifier (Something-Something). 'paper spec' rows build "
+        "the MS module as the paper's text describes (C/2 reduction, raw dot product), 'official' as the released code."
+    )
+    return f"# {title}\n\n{caption}\n\n{legend}\n\n{shown.to_markdown(index=False)}\n"
+
+
+def audit_markdown(claims: dict, measured: Measured) -> str:
+    lines = [
+        "# Audit: cost claims",
+        "",
+        "Each cost claim of the paper (claims.yaml, kind `cost`) judged on measured FLOPs (authors' convention) and "
+        "parameters, for both MS specs. Tolerances are the claims file's (print rounding of the paper's numbers).",
+        "",
+        "| claim | source | text | official spec | paper spec |",
+        "|---|---|---|---|---|",
+    ]
+    counts: dict[str, int] = {}
+    for claim in claims["claims"]:
+        if claim["kind"] != "cost":
+            continue
+        cells = []
+        for spec in ("official", "paper"):
+            v = judge(claim, claims, measured, spec)
+            counts[v.verdict] = counts.get(v.verdict, 0) + (spec == "official")
+            cells.append(f"**{v.verdict}**: {v.detail}".replace("|", "/"))
+        text = claim["text"].replace("|", "/").replace("\n", " ")
+        lines.append(f"| `{claim['id']}` | {claim['source']} | {text} | {cells[0]} | {cells[1]} |")
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    lines += ["", f"Summary (official spec): {summary}.", ""]
+    return "\n".join(lines)
+
+
+def write_cost_report(results: list[str], claims_path: str | None, out_dir: str, ensembles: dict | None = None) -> list[Path]:
+    """Write ``cost/<table>.md|csv`` for every table/figure with a cost column, and ``audit.md``."""
+    claims = load_claims(claims_path)
+    measured = Measured.from_files(results)
+    measured.add_ensembles(ensembles or {})
+    out = Path(out_dir)
+    (out / "cost").mkdir(parents=True, exist_ok=True)
+    written = []
+    sections = {name: t for name, t in claims["tables"].items() if set(COST_COLUMNS) & set(t["columns"])}
+    sections.update({name: f for name, f in claims["figures"].items() if isinstance(f.get("rows"), list)})
+    for name, section in sections.items():
+        frame = cost_frame(section["rows"], measured)
+        title = f"{section.get('source', name)}: cost columns"
+        for suffix, text in ((".csv", frame.to_csv(index=False)), (".md", cost_markdown(frame, title, section["caption"]))):
+            path = out / "cost" / f"{name}{suffix}"
+            path.write_text(text)
+            written.append(path)
+    audit = out / "audit.md"
+    audit.write_text(audit_markdown(claims, measured))
+    written.append(audit)
+    return written

@@ -1,0 +1,62 @@
+"""Measured results, loaded from the JSON files the workflow writes, keyed by row and spec.
+
+A cost result for a model without an MS module is spec-independent and answers for both
+specs. Ensemble rows (the paper's "En" models) are the sums of their members' costs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SPECS = ("official", "paper")
+SUMMED = ("gflops", "gflops_thop", "gflops_fvcore", "mparams")
+
+
+def spec_of(record: dict) -> str:
+    return ((record.get("overrides") or {}).get("ms") or {}).get("spec", "official")
+
+
+class Measured:
+    """Cost records by ``(row, spec)``."""
+
+    def __init__(self, records: list[dict]):
+        self._by_key: dict[tuple[str, str], dict] = {}
+        for record in records:
+            if "row" not in record:
+                raise ValueError(f"result for {record.get('model')} has no 'row' id (run it through the workflow)")
+            self._by_key[(record["row"], spec_of(record))] = record
+
+    @classmethod
+    def from_files(cls, paths: list[str | Path]) -> "Measured":
+        records = []
+        for path in paths:
+            try:
+                records.append(json.loads(Path(path).read_text()))
+            except json.JSONDecodeError as err:
+                raise ValueError(f"{path}: not valid JSON ({err})") from err
+        return cls(records)
+
+    def add_ensembles(self, ensembles: dict[str, list[str]]) -> None:
+        for row, members in ensembles.items():
+            for spec in SPECS:
+                parts = [self.get(m, spec) for m in members]
+                if all(parts):
+                    self._by_key[(row, spec)] = {
+                        "row": row,
+                        "model": " + ".join(p["model"] for p in parts),
+                        "members": members,
+                        "params_ms": sum(p.get("params_ms", 0) for p in parts),
+                        **{k: sum(p[k] for p in parts) for k in ("gflops", "gflops_thop", "mparams")},
+                    }
+
+    def get(self, row: str, spec: str = "official") -> dict | None:
+        record = self._by_key.get((row, spec))
+        if record is None and spec != "official":
+            base = self._by_key.get((row, "official"))
+            if base is not None and not base.get("params_ms"):
+                return base  # no MS module: the spec does not change the model
+        return record
+
+    def rows(self) -> set[str]:
+        return {row for row, _ in self._by_key}

@@ -1,0 +1,65 @@
+"""The Snakemake workflow: dry run and lint of the default config, and the cost stage end to end."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def snakemake(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *args],
+        cwd=cwd, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+
+
+def test_default_config_dry_run_lists_every_cost_job(tmp_path):
+    run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / "config.yaml"))
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert "cost_tables" in run.stdout
+    # Every row runs once, rows with an MS module twice (both specs).
+    rows = yaml.safe_load((REPO / "config.yaml").read_text())["rows"]
+    expected = sum(2 if r["model"].startswith("msnet_") else 1 for r in rows.values())
+    stats = re.search(r"^cost\s+(\d+)$", run.stdout, re.MULTILINE)
+    assert stats and int(stats.group(1)) == expected
+
+
+def test_lint_is_clean():
+    run = snakemake("--lint")
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_invalid_config_is_rejected_with_the_key(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("profile: x\nrows:\n  a: {model: tsm_r18}\n")
+    run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(bad))
+    assert run.returncode != 0
+    assert "frames" in run.stderr + run.stdout
+
+
+@pytest.mark.slow
+def test_cost_workflow_end_to_end(tmp_path):
+    run = snakemake("--cores", "2", "--directory", str(tmp_path), "--configfile", str(REPO / ".test" / "config.yaml"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads((tmp_path / "results/ci/cost/paper/msnet-r18_8f.json").read_text())
+    assert result["row"] == "msnet-r18_8f" and result["overrides"]["ms"]["spec"] == "paper"
+    assert result["unsupported_ops"] == {}
+    table = pd.read_csv(tmp_path / "reports/ci/cost/table3.csv")
+    measured = table.set_index("row")
+    assert measured.loc["msnet-r18_8f", "status"] == "measured"
+    assert measured.loc["msnet-r18_8f_s", "status"].startswith("not run")
+    assert measured.loc["msnet-r18_8f", "ours_gflops"] > measured.loc["tsm-r18_8f", "ours_gflops"]
+    fig4 = pd.read_csv(tmp_path / "reports/ci/cost/fig4.csv").set_index("row")
+    assert fig4.loc["msnet-r18_8f_p7", "ours_gflops"] < fig4.loc["msnet-r18_8f", "ours_gflops"]
+    audit = (tmp_path / "reports/ci/audit.md").read_text()
+    assert "notebook_ms_r18_params_delta" in audit and "not testable yet" in audit
+    # A second run has nothing to do.
+    again = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / ".test" / "config.yaml"))
+    assert "Nothing to be done" in again.stdout + again.stderr
