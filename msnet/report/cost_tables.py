@@ -63,6 +63,13 @@ def cost_frame(entries: list[dict], measured: Measured) -> pd.DataFrame:
             row[f"ours_{metric}_paper_spec"] = paper_spec[field] if paper_spec else None
         row["ours_gflops_fvcore"] = official["gflops"] if official else None
         row["ours_gflops_fvcore_paper_spec"] = paper_spec["gflops"] if paper_spec else None
+        for metric in COST_COLUMNS:
+            paper = row[f"paper_{metric}"]
+            for suffix in ("", "_paper_spec"):
+                ours = row[f"ours_{metric}{suffix}"]
+                both = paper is not None and ours is not None
+                row[f"rel_diff_{metric}{suffix}"] = (ours - paper) / paper if both else None
+                row[f"matches_printed_{metric}{suffix}"] = round(ours, decimals(paper)) == paper if both else None
         row["has_ms"] = bool(official and official.get("params_ms"))
         row["status"] = _status(entry, measured)
         rows.append(row)
