@@ -59,27 +59,30 @@ class DisplacementEstimator(nn.Module):
         self.sigma = sigma
         self.temperature = temperature
         k = (patch_size - 1) // 2
-        # Window index a in 0..P-1 and its displacement (a - k) / k in [-1, 1].
-        self.register_buffer("index", torch.arange(patch_size, dtype=torch.float32), persistent=False)
-        self.register_buffer("offset", (self.index - k) / max(k, 1), persistent=False)
+        # Window index a in 0..P-1, and the (dx, dy) of every flattened window cell in [-1, 1]:
+        # row 0 = dx = (b - k) / k for cell (a, b), row 1 = dy = (a - k) / k.
+        index = torch.arange(patch_size, dtype=torch.float32)
+        offset = (index - k) / max(k, 1)
+        grid = torch.stack([offset.repeat(patch_size), offset.repeat_interleave(patch_size)])
+        self.register_buffer("index", index, persistent=False)
+        self.register_buffer("offsets", grid, persistent=False)
 
     @property
     def out_channels(self) -> int:
         return 3 if self.confidence else 2
 
-    def _gaussian(self, argmax: torch.Tensor) -> torch.Tensor:
-        """Separable Gaussian centred at the hard argmax: ``(B, h, w) -> (B, P, P, h, w)``."""
+    def _gaussian(self, argmax: torch.Tensor, scale: float) -> torch.Tensor:
+        """``scale`` times the Gaussian centred at the hard argmax: ``(B, h, w) -> (B, P, P, h, w)``."""
         p = self.patch_size
-        index = self.index.to(argmax.device).view(1, p, 1, 1)
+        index = self.index.view(1, p, 1, 1)
         centre_y = torch.div(argmax, p, rounding_mode="floor").unsqueeze(1).to(index.dtype)
         centre_x = (argmax % p).unsqueeze(1).to(index.dtype)
         denominator = 2 * self.sigma**2 if self.spec == "official" else self.sigma**2
-        gy = torch.exp(-((index - centre_y) ** 2) / denominator)
-        gx = torch.exp(-((index - centre_x) ** 2) / denominator)
-        g = gy.unsqueeze(2) * gx.unsqueeze(1)
         if self.spec == "paper":
-            g = g / (math.sqrt(2 * math.pi) * self.sigma)
-        return g
+            scale = scale / (math.sqrt(2 * math.pi) * self.sigma)
+        gy = torch.exp(-((index - centre_y) ** 2) / denominator) * scale
+        gx = torch.exp(-((index - centre_x) ** 2) / denominator)
+        return gy.unsqueeze(2) * gx.unsqueeze(1)
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
         """``(B, P, P, h, w) -> (B, 2 or 3, h, w)``: channels (dx, dy[, confidence])."""
@@ -87,14 +90,16 @@ class DisplacementEstimator(nn.Module):
         if self.spec == "official":
             s = torch.relu(s)
         confidence, argmax = s.reshape(b, p * p, h, w).max(dim=1)
-        logits = s * self._gaussian(argmax).to(s.dtype) if self.kernel else s
-        weights = torch.softmax(logits.reshape(b, p * p, h, w) / self.temperature, dim=1)
-        weights = weights.view(b, p, p, h, w)
-        offset = self.offset.to(s).view(1, p, 1, 1)
-        dx = (weights.sum(dim=1) * offset).sum(dim=1)
-        dy = (weights.sum(dim=2) * offset).sum(dim=1)
-        maps = [dx, dy, confidence] if self.confidence else [dx, dy]
-        return torch.stack(maps, dim=1)
+        if self.kernel:
+            logits = s * self._gaussian(argmax, 1 / self.temperature).to(s.dtype)
+        else:
+            logits = s / self.temperature
+        weights = torch.softmax(logits.reshape(b, p * p, h * w), dim=1)
+        # Both marginal expectations in one pass: (2, P*P) @ (B, P*P, h*w) -> (B, 2, h*w).
+        displacement = torch.matmul(self.offsets.to(s.dtype), weights).view(b, 2, h, w)
+        if not self.confidence:
+            return displacement
+        return torch.cat([displacement, confidence.unsqueeze(1)], dim=1)
 
     def extra_repr(self) -> str:
         return (
