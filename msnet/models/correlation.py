@@ -14,7 +14,7 @@ Two implementations share that contract:
   but it materialises a ``(C, P*P, H, W)`` tensor; used as the oracle in tests.
 * :class:`SpatialCorrelation` -- the fast path: an autograd Function doing one banded
   batched matmul per window row, with an explicit backward of the same form. Its largest
-  temporary is ``(B*H, C, W + 2r)``; it never builds a ``(C, P*P, H, W)`` tensor or an
+  temporary is the padded f2 itself, laid out ``(H + 2r, B, C, W + 2r)``; it never builds a ``(C, P*P, H, W)`` tensor or an
   ``(H*W) x (H*W)`` matrix. FLOP counters see it as the single op
   ``prim::PythonOp.SpatialCorrelation``.
 """
@@ -46,14 +46,17 @@ def correlation_reference(f1: torch.Tensor, f2: torch.Tensor, patch_size: int = 
     return out.view(b, patch_size, patch_size, h, w)
 
 
-def _rows(f2p: torch.Tensor, i: int, dilation: int, h: int) -> torch.Tensor:
-    """Padded rows ``y + i*dilation`` of f2 for every output row y, as ``(B*H, C, W + 2r)``."""
-    b, c, _, wp = f2p.shape
-    return f2p[:, :, i * dilation : i * dilation + h, :].permute(0, 2, 1, 3).reshape(b * h, c, wp)
+def _rows(f2_rows: torch.Tensor, i: int, dilation: int, h: int) -> torch.Tensor:
+    """Padded rows ``y + i*dilation`` of f2 for every output row y, as ``(H*B, C, W + 2r)``.
+
+    ``f2_rows`` is the padded f2 laid out row-major ``(H + 2r, B, C, W + 2r)``, so this is a view.
+    """
+    _, b, c, wp = f2_rows.shape
+    return f2_rows[i * dilation : i * dilation + h].view(h * b, c, wp)
 
 
 def _band(matrix: torch.Tensor, patch_size: int, dilation: int) -> torch.Tensor:
-    """View ``[bh, j, x] = matrix[bh, x, x + j*dilation]`` of a ``(B*H, W, W + 2r)`` matrix."""
+    """View ``[n, j, x] = matrix[n, x, x + j*dilation]`` of a ``(H*B, W, W + 2r)`` matrix."""
     bh, w, wp = matrix.shape
     return matrix.as_strided((bh, patch_size, w), (w * wp, dilation, wp + 1), matrix.storage_offset())
 
@@ -72,34 +75,33 @@ class SpatialCorrelation(torch.autograd.Function):
         _check(f1, f2, patch_size, dilation)
         b, c, h, w = f1.shape
         r = (patch_size - 1) // 2 * dilation
-        f2p = F.pad(f2, (r, r, r, r))
-        a = f1.permute(0, 2, 3, 1).reshape(b * h, w, c)
+        f2_rows = F.pad(f2, (r, r, r, r)).permute(2, 0, 1, 3).contiguous()  # (H+2r, B, C, W+2r)
+        a = f1.permute(2, 0, 3, 1).reshape(h * b, w, c)
         out = f1.new_empty(b, patch_size, patch_size, h, w)
         for i in range(patch_size):
-            band = _band(torch.bmm(a, _rows(f2p, i, dilation, h)), patch_size, dilation)
-            out[:, i] = band.view(b, h, patch_size, w).permute(0, 2, 1, 3)
-        ctx.save_for_backward(a, f2p)
+            band = _band(torch.bmm(a, _rows(f2_rows, i, dilation, h)), patch_size, dilation)
+            out[:, i] = band.view(h, b, patch_size, w).permute(1, 2, 0, 3)
+        ctx.save_for_backward(a, f2_rows)
         ctx.geometry = (patch_size, dilation, r, b, c, h, w)
         return out
 
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor):
-        a, f2p = ctx.saved_tensors
+        a, f2_rows = ctx.saved_tensors
         patch_size, dilation, r, b, c, h, w = ctx.geometry
         need_f1, need_f2 = ctx.needs_input_grad[:2]
         grad_a = torch.zeros_like(a) if need_f1 else None
-        grad_f2p = torch.zeros_like(f2p) if need_f2 else None
+        grad_f2_rows = torch.zeros_like(f2_rows) if need_f2 else None
         a_t = a.transpose(1, 2) if need_f2 else None
-        g_matrix = a.new_zeros(b * h, w, w + 2 * r)  # band entries rewritten for each i, the rest stay 0
+        g_matrix = a.new_zeros(h * b, w, w + 2 * r)  # band entries rewritten for each i, the rest stay 0
         for i in range(patch_size):
-            _band(g_matrix, patch_size, dilation).copy_(grad_out[:, i].permute(0, 2, 1, 3).reshape(b * h, patch_size, w))
+            _band(g_matrix, patch_size, dilation).copy_(grad_out[:, i].permute(2, 0, 1, 3).reshape(h * b, patch_size, w))
             if need_f1:
-                grad_a.baddbmm_(g_matrix, _rows(f2p, i, dilation, h).transpose(1, 2))
+                grad_a.baddbmm_(g_matrix, _rows(f2_rows, i, dilation, h).transpose(1, 2))
             if need_f2:
-                grad_rows = torch.bmm(a_t, g_matrix).view(b, h, c, -1).permute(0, 2, 1, 3)
-                grad_f2p[:, :, i * dilation : i * dilation + h, :] += grad_rows
-        grad_f1 = grad_a.view(b, h, w, c).permute(0, 3, 1, 2).contiguous() if need_f1 else None
-        grad_f2 = grad_f2p[:, :, r : r + h, r : r + w].contiguous() if need_f2 else None
+                _rows(grad_f2_rows, i, dilation, h).baddbmm_(a_t, g_matrix)
+        grad_f1 = grad_a.view(h, b, w, c).permute(1, 3, 0, 2).contiguous() if need_f1 else None
+        grad_f2 = grad_f2_rows[r : r + h, :, :, r : r + w].permute(1, 2, 0, 3).contiguous() if need_f2 else None
         return grad_f1, grad_f2, None, None
 
 
