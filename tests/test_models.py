@@ -9,13 +9,19 @@ from msnet.models.temporal_shift import TemporalShift
 
 
 @pytest.mark.parametrize("name", list_models())
-def test_every_model_runs_forward_and_backward(name):
+def test_every_model_trains_for_a_step_on_cpu(name):
     model = create_model(name, num_frames=4, num_classes=10)
-    x = torch.randn(2 * 4, 3, 64, 64)
-    y = model(x)
-    assert y.shape == (2, 10)
-    y.sum().backward()
+    x = torch.randn(2 * 4, getattr(model, "input_channels", 3), 64, 64)
+    target = torch.tensor([3, 7])
+    optimiser = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    before = [p.detach().clone() for p in model.parameters()]
+    loss = torch.nn.functional.cross_entropy(model(x), target)
+    loss.backward()
+    assert torch.isfinite(loss)
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+    optimiser.step()
+    changed = sum(not torch.equal(b, p) for b, p in zip(before, model.parameters()))
+    assert changed > 0.5 * len(before)
 
 
 def test_logits_are_the_mean_over_frames():
@@ -34,17 +40,17 @@ def test_tsm_shifts_every_block_and_tsn_none():
 
 
 def test_ms_sits_after_res3_by_default_and_positions_are_overridable():
-    assert list(create_model("msnet_r18").ms) == ["res3"]
+    assert list(create_model("msnet_r18").inserts) == ["res3"]
     model = create_model("msnet_r18", ms={"position": ["res2", "res3", "res4"]})
-    assert list(model.ms) == ["res2", "res3", "res4"]
-    assert model.ms["res4"].transform[-1][-1][1].num_features == 256
+    assert list(model.inserts) == ["res2", "res3", "res4"]
+    assert model.inserts["res4"].transform[-1][-1][1].num_features == 256
 
 
 def test_overrides_parse_dotted_keys_and_yaml_values():
     parsed = parse_overrides(["ms.spec=paper", "ms.position=[res2,res3]", "ms.patch=7", "dropout=0.3"])
     assert parsed == {"ms": {"spec": "paper", "position": ["res2", "res3"], "patch": 7}, "dropout": 0.3}
     model = create_model("msnet_r18", **parsed)
-    assert model.ms["res2"].correlation.patch_size == 7 and model.ms["res2"].spec == "paper"
+    assert model.inserts["res2"].correlation.patch_size == 7 and model.inserts["res2"].spec == "paper"
 
 
 @pytest.mark.parametrize(
@@ -55,6 +61,9 @@ def test_overrides_parse_dotted_keys_and_yaml_values():
         ("msnet_r18", {"ms": {"patchh": 3}}, TypeError),
         ("msnet_r18", {"depth": 50}, TypeError),
         ("msnet_r18", {"ms": {"position": ["res6"]}}, ValueError),
+        ("cp_r18", {"ms": {"patch": 3}}, TypeError),
+        ("msnet_i3d", {"ms": {"position": "mixed_9z"}}, ValueError),
+        ("msnet_mobilenetv2", {"ms": {"position": "stage9"}}, ValueError),
     ],
 )
 def test_bad_names_and_overrides_raise(name, overrides, error):

@@ -8,10 +8,17 @@ primary figure; ``gflops_thop`` is the authors' convention (``thop_convention.py
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 from msnet.measure.fvcore_count import fvcore_cost
 from msnet.measure.thop_convention import thop_cost
+from msnet.models.cp_module import CorrespondenceProposal
+from msnet.models.ms_module import MotionSqueeze
 from msnet.models.registry import create_model
+from msnet.models.rep_flow import RepFlowModule
+
+# Modules whose share of the cost is reported separately.
+INSERTED = (MotionSqueeze, CorrespondenceProposal, RepFlowModule)
 
 GIGA = 1e9
 MEGA = 1e6
@@ -21,11 +28,12 @@ def model_cost(name: str, *, frames: int = 8, size: int = 224, classes: int = 17
     """Build ``name`` with ``overrides`` and count its cost for one ``frames``-frame clip."""
     overrides = dict(overrides or {})
     model = create_model(name, num_frames=frames, num_classes=classes, **overrides).eval()
-    clip = (torch.randn(frames, 3, size, size),)
-    fv = fvcore_cost(model, clip)
-    th = thop_cost(model, clip)
+    clip = (torch.randn(frames, getattr(model, "input_channels", 3), size, size),)
+    inserted = inserted_modules(model)
+    fv = fvcore_cost(model, clip, inserted)
+    th = thop_cost(model, clip, inserted)
     params = sum(p.numel() for p in model.parameters())
-    ms_params = sum(p.numel() for p in model.ms.parameters()) if hasattr(model, "ms") else 0
+    ms_names = [n for n, m in inserted.items() if isinstance(m, MotionSqueeze)]
     return {
         "model": name,
         "frames": frames,
@@ -35,13 +43,23 @@ def model_cost(name: str, *, frames: int = 8, size: int = 224, classes: int = 17
         "gflops": fv["flops"] / GIGA,
         "gflops_thop": th["flops"] / GIGA,
         "gflops_elementwise": fv["flops_elementwise"] / GIGA,
-        "gflops_ms": fv["flops_ms"] / GIGA,
-        "gflops_ms_thop": th["flops_ms"] / GIGA,
+        "gflops_ms": sum(fv["by_insert"][n] for n in ms_names) / GIGA,
+        "gflops_ms_thop": sum(th["by_insert"][n] for n in ms_names) / GIGA,
         "flops": fv["flops"],
         "flops_thop": th["flops"],
         "mparams": params / MEGA,
         "params": params,
-        "params_ms": ms_params,
+        "params_ms": sum(_params(inserted[n]) for n in ms_names),
+        "inserted": {
+            n: {
+                "type": type(m).__name__,
+                "gflops": fv["by_insert"][n] / GIGA,
+                "gflops_thop": th["by_insert"][n] / GIGA,
+                "gflops_elementwise": fv["by_insert_elementwise"][n] / GIGA,
+                "params": _params(m),
+            }
+            for n, m in inserted.items()
+        },
         "by_operator": fv["by_operator"],
         "unsupported_ops": fv["unsupported_ops"],
         "conventions": {
@@ -49,3 +67,12 @@ def model_cost(name: str, *, frames: int = 8, size: int = 224, classes: int = 17
             "gflops_thop": "authors' THOP: conv MACs, BN 4/elem, correlation (2C-1)/output, rest 0",
         },
     }
+
+
+def inserted_modules(model: nn.Module) -> dict[str, nn.Module]:
+    """Qualified name -> module, for every MS / CP / Rep-flow module in ``model``."""
+    return {name: m for name, m in model.named_modules() if isinstance(m, INSERTED)}
+
+
+def _params(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())

@@ -11,9 +11,12 @@ BatchNorm                  4 per element
 Linear                     ``2 * in_features - 1``
 AdaptiveAvgPool            ``kernel area + 1``
 Correlation                ``2C - 1`` (the authors' custom hook: multiplies and adds)
+CP PairwiseDistance        ``C`` per distance (multiply-adds, like a conv; our choice:
+                           the authors' CP counter is not published)
 ReLU, MaxPool, Dropout     0
 anything else              0 (L2 normalisation, Gaussian, softmax: not counted,
-                           as the authors said in MotionSqueeze issue #4)
+                           as the authors said in MotionSqueeze issue #4; Rep-flow's
+                           functional TV-L1 iterations: not counted either)
 =========================  =====================================================
 
 The result is a mix of multiply-accumulates (convs) and separate mults and adds
@@ -24,11 +27,13 @@ from __future__ import annotations
 
 from collections import Counter
 from math import prod
+from typing import Iterable
 
 import torch
 from torch import nn
 
 from msnet.models.correlation import Correlation
+from msnet.models.cp_module import PairwiseDistance
 
 
 def _conv(m: nn.Module, inputs, out: torch.Tensor) -> int:
@@ -53,17 +58,22 @@ def _correlation(m: nn.Module, inputs, out: torch.Tensor) -> int:
     return out.numel() * (2 * inputs[0].shape[1] - 1)
 
 
+def _pairwise_distance(m: nn.Module, inputs, out: torch.Tensor) -> int:
+    return out.numel() * inputs[0].shape[-1]
+
+
 RULES = (
     ((nn.Conv1d, nn.Conv2d, nn.Conv3d), _conv),
     ((nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d), _batch_norm),
     ((nn.Linear,), _linear),
     ((nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d), _adaptive_avg_pool),
     ((Correlation,), _correlation),
+    ((PairwiseDistance,), _pairwise_distance),
 )
 
 
-def thop_cost(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> dict:
-    """Run ``model(*inputs)`` once with counting hooks; totals overall and inside ``ms.*``."""
+def thop_cost(model: nn.Module, inputs: tuple[torch.Tensor, ...], inserted: Iterable[str] = ()) -> dict:
+    """Run ``model(*inputs)`` once with counting hooks; the total and each ``inserted`` module's share."""
     counts: Counter = Counter()
     handles = []
     for name, module in model.named_modules():
@@ -83,5 +93,5 @@ def thop_cost(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> dict:
             h.remove()
     return {
         "flops": sum(counts.values()),
-        "flops_ms": sum(v for k, v in counts.items() if k.startswith("ms.")),
+        "by_insert": {n: sum(v for k, v in counts.items() if k == n or k.startswith(n + ".")) for n in inserted},
     }

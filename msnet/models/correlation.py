@@ -14,9 +14,9 @@ Two implementations share that contract:
   but it materialises a ``(C, P*P, H, W)`` tensor; used as the oracle in tests.
 * :class:`SpatialCorrelation` -- the fast path: an autograd Function doing one banded
   batched matmul per window row, with an explicit backward of the same form. Its largest
-  temporary is the padded f2 itself, laid out ``(H + 2r, B, C, W + 2r)``; it never builds a ``(C, P*P, H, W)`` tensor or an
-  ``(H*W) x (H*W)`` matrix. FLOP counters see it as the single op
-  ``prim::PythonOp.SpatialCorrelation``.
+  temporary is the padded f2 itself, laid out ``(H + 2r, B, C, W + 2r)``; it never builds
+  a ``(C, P*P, H, W)`` tensor or an ``(H*W) x (H*W)`` matrix. FLOP counters see it as
+  the single op ``prim::PythonOp.SpatialCorrelation``.
 """
 
 from __future__ import annotations

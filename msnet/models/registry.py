@@ -16,12 +16,10 @@ from typing import Callable, Iterable
 import yaml
 from torch import nn
 
-from msnet.models.ms_module import MotionSqueeze
-
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
 
-# Short names accepted in ``ms.*`` overrides, mapped to MotionSqueeze / model arguments.
-MS_ALIASES = {"patch": "patch_size", "reduction": "reduction_channels", "position": "position"}
+# Short names accepted in module overrides (``ms.patch=7``), mapped to constructor arguments.
+ALIASES = {"patch": "patch_size", "reduction": "reduction_channels", "iters": "iterations"}
 
 
 def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
@@ -56,11 +54,14 @@ def check_kwargs(target: Callable, kwargs: Iterable[str], what: str, extra: Iter
         raise TypeError(f"unknown {what} option(s) {unknown}; accepted: {sorted(accepted)}")
 
 
-def check_ms_kwargs(ms: dict) -> dict:
-    """Resolve ``ms`` aliases and check the keys against :class:`MotionSqueeze`."""
-    ms = {MS_ALIASES.get(k, k): v for k, v in ms.items()}
-    check_kwargs(MotionSqueeze.__init__, ms, "ms", extra=("position",))
-    return ms
+def module_options(cls: type, options: dict | None, what: str) -> dict:
+    """Resolve aliases in ``options`` and check them against ``cls``'s keyword-only arguments.
+
+    ``position`` (where the module goes) is always accepted; it is the builder's to use.
+    """
+    options = {ALIASES.get(k, k): v for k, v in (options or {}).items()}
+    check_kwargs(cls.__init__, options, what, extra=("position",))
+    return options
 
 
 def parse_value(text: str):
