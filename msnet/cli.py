@@ -39,6 +39,48 @@ def cmd_cost(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_runtime(args: argparse.Namespace) -> int:
+    from msnet.measure.runtime import measure_runtime
+    from msnet.models.registry import parse_overrides
+    from msnet.provenance import provenance
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    result = measure_runtime(
+        args.model,
+        frames=args.frames,
+        size=args.size,
+        batch=args.batch,
+        classes=args.classes,
+        device=args.device,
+        warmup=args.warmup,
+        runs=args.runs,
+        mode=args.mode,
+        channels_last=args.channels_last,
+        overrides=parse_overrides(args.set),
+        reference=_reference(args.reference),
+    )
+    if args.row:
+        result = {"row": args.row, **result}
+    if result["device"] != "cuda" and args.device == "auto":
+        log.info("no CUDA device: timed on CPU (%s)", result["device_name"])
+    spec = {k: result[k] for k in ("model", "frames", "size", "batch", "mode", "overrides", "device")}
+    result["provenance"] = provenance(spec)
+    _write_json(result, args.out)
+    return 0
+
+
+def _reference(text: str | None) -> tuple[str, int] | None:
+    if not text:
+        return None
+    model, sep, frames = text.partition(":")
+    if not sep or not frames.isdigit():
+        raise ValueError(f"--reference {text!r} must look like MODEL:FRAMES, e.g. msnet_r50:8")
+    return model, int(frames)
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from msnet.models.registry import list_models
 
@@ -46,16 +88,36 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report_cost(args: argparse.Namespace) -> int:
-    from msnet.report.cost_tables import write_cost_report
+def _measured(args: argparse.Namespace):
+    from msnet.report.measured import Measured
 
+    measured = Measured.from_files(args.results)
     ensembles = {}
-    for item in args.ensemble:
+    for item in getattr(args, "ensemble", []):
         row, sep, members = item.partition("=")
         if not sep or not members:
             raise ValueError(f"--ensemble {item!r} must look like ROW=MEMBER,MEMBER")
         ensembles[row] = members.split(",")
-    written = write_cost_report(results=args.results, claims_path=args.claims, out_dir=args.out, ensembles=ensembles)
+    measured.add_ensembles(ensembles)
+    return measured
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from msnet.report.audit import audit_markdown
+    from msnet.report.claims import load_claims
+    from msnet.report.cost_tables import write_cost_report
+    from msnet.report.speed_table import write_speed_report
+
+    claims, measured = load_claims(args.claims), _measured(args)
+    if args.what == "cost":
+        written = write_cost_report(measured, claims, args.out)
+    elif args.what == "speed":
+        written = write_speed_report(measured, claims, args.out)
+    else:
+        path = Path(args.out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(audit_markdown(claims, measured))
+        written = [path]
     for path in written:
         print(path)
     return 0
@@ -76,16 +138,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="also write the JSON here (atomically)")
     p.set_defaults(func=cmd_cost)
 
+    p = sub.add_parser("runtime", help="inference (or training-step) time of one model: videos/s, median ms, as JSON")
+    p.add_argument("model", help="registered model name")
+    p.add_argument("--frames", type=int, required=True, help="T, frames per clip")
+    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (CUDA when present, else CPU)")
+    p.add_argument("--batch", type=int, default=1, help="clips per batch (paper: 1)")
+    p.add_argument("--size", type=int, default=224, help="input height = width (224)")
+    p.add_argument("--classes", type=int, default=174, help="classifier width")
+    p.add_argument("--warmup", type=int, default=3, help="untimed runs first")
+    p.add_argument("--runs", type=int, default=10, help="timed runs")
+    p.add_argument("--mode", choices=("inference", "train"), default="inference", help="forward only, or a training step")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
+    p.add_argument("--channels-last", action="store_true", help="channels_last memory format")
+    p.add_argument("--reference", metavar="MODEL:FRAMES", help="also time this model, interleaved, for a same-run ratio")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model override")
+    p.add_argument("--row", help="experiment row id recorded in the result (workflow use)")
+    p.add_argument("--out", help="also write the JSON here (atomically)")
+    p.set_defaults(func=cmd_runtime)
+
     p = sub.add_parser("models", help="list registered models")
     p.add_argument("pattern", nargs="?", default="*", help="shell-style filter")
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("report-cost", help="cost tables (Tables 1-8, Fig. 4/5) and the cost audit from cost JSONs")
-    p.add_argument("--results", nargs="+", required=True, help="cost JSON files")
+    p = sub.add_parser("report", help="tables and the audit from result JSONs")
+    p.add_argument("what", choices=("cost", "speed", "audit"), help="cost tables, the Table 2 speed column, or audit.md")
+    p.add_argument("--results", nargs="+", required=True, help="result JSON files (cost and/or runtime)")
     p.add_argument("--claims", default=None, help="claims YAML (default: the packaged paper claims)")
     p.add_argument("--ensemble", action="append", default=[], metavar="ROW=A,B", help="ensemble row = sum of member rows")
-    p.add_argument("--out", required=True, help="output folder (reports/<profile>)")
-    p.set_defaults(func=cmd_report_cost)
+    p.add_argument("--out", required=True, help="output folder (cost, speed) or file (audit)")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

@@ -60,6 +60,11 @@ def test_cost_workflow_end_to_end(tmp_path):
     assert fig4.loc["msnet-r18_8f_p7", "ours_gflops"] < fig4.loc["msnet-r18_8f", "ours_gflops"]
     audit = (tmp_path / "reports/ci/audit.md").read_text()
     assert "notebook_ms_r18_params_delta" in audit and "not testable yet" in audit
+    assert "## Speed" in audit and "## Environment" in audit
+    speed = pd.read_csv(tmp_path / "reports/ci/speed/table2.csv").set_index("row")
+    assert speed.loc["msnet-r50_8f", "status"].startswith("not run")  # the CI config times R18 rows only
+    runtime = json.loads((tmp_path / "results/ci/runtime/official/msnet-r18_8f.json").read_text())
+    assert runtime["videos_per_s"] > 0 and runtime["size"] == 64
     # A second run has nothing to do.
     again = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / ".test" / "config.yaml"))
     assert "Nothing to be done" in again.stdout + again.stderr

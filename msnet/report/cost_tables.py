@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from msnet.report.audit import judge
-from msnet.report.claims import load_claims
 from msnet.report.measured import Measured
 
 COST_COLUMNS = ("gflops", "mparams")
@@ -108,37 +106,8 @@ def cost_markdown(frame: pd.DataFrame, title: str, caption: str) -> str:
     return f"# {title}\n\n{caption}\n\n{legend}\n\n{shown.to_markdown(index=False)}\n"
 
 
-def audit_markdown(claims: dict, measured: Measured) -> str:
-    lines = [
-        "# Audit: cost claims",
-        "",
-        "Each cost claim of the paper (claims.yaml, kind `cost`) judged on measured FLOPs (authors' convention) and "
-        "parameters, for both MS specs. Tolerances are the claims file's (print rounding of the paper's numbers).",
-        "",
-        "| claim | source | text | official spec | paper spec |",
-        "|---|---|---|---|---|",
-    ]
-    counts: dict[str, int] = {}
-    for claim in claims["claims"]:
-        if claim["kind"] != "cost":
-            continue
-        cells = []
-        for spec in ("official", "paper"):
-            v = judge(claim, claims, measured, spec)
-            counts[v.verdict] = counts.get(v.verdict, 0) + (spec == "official")
-            cells.append(f"**{v.verdict}**: {v.detail}".replace("|", "/"))
-        text = claim["text"].replace("|", "/").replace("\n", " ")
-        lines.append(f"| `{claim['id']}` | {claim['source']} | {text} | {cells[0]} | {cells[1]} |")
-    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    lines += ["", f"Summary (official spec): {summary}.", ""]
-    return "\n".join(lines)
-
-
-def write_cost_report(results: list[str], claims_path: str | None, out_dir: str, ensembles: dict | None = None) -> list[Path]:
-    """Write ``cost/<table>.md|csv`` for every table/figure with a cost column, and ``audit.md``."""
-    claims = load_claims(claims_path)
-    measured = Measured.from_files(results)
-    measured.add_ensembles(ensembles or {})
+def write_cost_report(measured: Measured, claims: dict, out_dir: str | Path) -> list[Path]:
+    """Write ``cost/<table>.md|csv`` for every table/figure with a cost column."""
     out = Path(out_dir)
     (out / "cost").mkdir(parents=True, exist_ok=True)
     written = []
@@ -151,7 +120,4 @@ def write_cost_report(results: list[str], claims_path: str | None, out_dir: str,
             path = out / "cost" / f"{name}{suffix}"
             path.write_text(text)
             written.append(path)
-    audit = out / "audit.md"
-    audit.write_text(audit_markdown(claims, measured))
-    written.append(audit)
     return written

@@ -1,6 +1,7 @@
-"""Measured results, loaded from the JSON files the workflow writes, keyed by row and spec.
+"""Measured results, loaded from the JSON files the workflow writes, keyed by kind, row and spec.
 
-A cost result for a model without an MS module is spec-independent and answers for both
+Kinds: ``cost`` (``python -m msnet cost``) and ``runtime`` (``python -m msnet runtime``).
+A result for a model without an MS module is spec-independent and answers for both
 specs. Ensemble rows (the paper's "En" models) are the sums of their members' costs.
 """
 
@@ -17,15 +18,19 @@ def spec_of(record: dict) -> str:
     return ((record.get("overrides") or {}).get("ms") or {}).get("spec", "official")
 
 
+def kind_of(record: dict) -> str:
+    return "runtime" if "median_ms" in record else "cost"
+
+
 class Measured:
-    """Cost records by ``(row, spec)``."""
+    """Result records by ``(kind, row, spec)``."""
 
     def __init__(self, records: list[dict]):
-        self._by_key: dict[tuple[str, str], dict] = {}
+        self._by_key: dict[tuple[str, str, str], dict] = {}
         for record in records:
             if "row" not in record:
                 raise ValueError(f"result for {record.get('model')} has no 'row' id (run it through the workflow)")
-            self._by_key[(record["row"], spec_of(record))] = record
+            self._by_key[(kind_of(record), record["row"], spec_of(record))] = record
 
     @classmethod
     def from_files(cls, paths: list[str | Path]) -> "Measured":
@@ -42,7 +47,7 @@ class Measured:
             for spec in SPECS:
                 parts = [self.get(m, spec) for m in members]
                 if all(parts):
-                    self._by_key[(row, spec)] = {
+                    self._by_key[("cost", row, spec)] = {
                         "row": row,
                         "model": " + ".join(p["model"] for p in parts),
                         "members": members,
@@ -50,13 +55,20 @@ class Measured:
                         **{k: sum(p[k] for p in parts) for k in ("gflops", "gflops_thop", "mparams")},
                     }
 
-    def get(self, row: str, spec: str = "official") -> dict | None:
-        record = self._by_key.get((row, spec))
+    def get(self, row: str, spec: str = "official", kind: str = "cost") -> dict | None:
+        record = self._by_key.get((kind, row, spec))
         if record is None and spec != "official":
-            base = self._by_key.get((row, "official"))
-            if base is not None and not base.get("params_ms"):
+            base = self._by_key.get((kind, row, "official"))
+            if base is not None and not self._has_ms(row):
                 return base  # no MS module: the spec does not change the model
         return record
 
-    def rows(self) -> set[str]:
-        return {row for row, _ in self._by_key}
+    def _has_ms(self, row: str) -> bool:
+        cost = self._by_key.get(("cost", row, "official"))
+        if cost is not None:
+            return bool(cost.get("params_ms"))
+        runtime = self._by_key.get(("runtime", row, "official"))
+        return bool(runtime and str(runtime.get("model", "")).startswith("msnet_"))
+
+    def records(self, kind: str) -> list[dict]:
+        return [r for (k, _, _), r in self._by_key.items() if k == kind]

@@ -3,6 +3,8 @@ import os
 import re
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
+
 # The repository (the Snakefile's folder), so the workflow also runs with --directory elsewhere.
 REPO = Path(os.path.relpath(workflow.basedir))
 CLAIMS = str(REPO / "msnet" / "report" / "claims.yaml")
@@ -34,31 +36,53 @@ def cost_results():
     return [f"results/{PROFILE}/cost/{spec}/{row}.json" for spec, row in cost_jobs()]
 
 
-def cost_model(wildcards):
+def runtime_results():
+    unknown = sorted(set(config["runtime"]["rows"]) - set(ROWS))
+    if unknown:
+        raise WorkflowError(f"runtime.rows names rows that are not in `rows`: {unknown}")
+    return [f"results/{PROFILE}/runtime/official/{row}.json" for row in config["runtime"]["rows"]]
+
+
+def row_model(wildcards):
     return ROWS[wildcards.row]["model"]
 
 
-def cost_arguments(wildcards):
-    """Command-line arguments of `python -m msnet cost` for one row and spec."""
+def row_arguments(wildcards, stage):
+    """Shared arguments of `python -m msnet cost|runtime` for one row and spec."""
     row = ROWS[wildcards.row]
     overrides = list(row.get("set", []))
     if row_has_ms(wildcards.row):
         overrides.append(f"ms.spec={wildcards.spec}")
-    args = [f"--frames {row['frames']}", f"--size {config['cost']['size']}", f"--classes {config['cost']['classes']}"]
+    args = [f"--frames {row['frames']}", f"--size {config[stage]['size']}"]
     args += [f"--set '{item}'" for item in overrides]
     return " ".join(args)
+
+
+def cost_arguments(wildcards):
+    return row_arguments(wildcards, "cost") + f" --classes {config['cost']['classes']}"
+
+
+def runtime_arguments(wildcards):
+    settings = config["runtime"]
+    extra = f" --device {settings['device']} --warmup {settings['warmup']} --runs {settings['runs']}"
+    reference = ROWS.get(settings["reference"])
+    if reference is None:
+        raise WorkflowError(f"runtime.reference {settings['reference']!r} is not a row of `rows`")
+    extra += f" --reference {reference['model']}:{reference['frames']}"
+    return row_arguments(wildcards, "runtime") + extra
 
 
 def ensemble_arguments(wildcards):
     return " ".join(f"--ensemble '{row}={','.join(members)}'" for row, members in config["ensembles"].items())
 
 
-def package_code(*subpackages):
-    """Source files whose change must re-run a rule (models -> cost; report -> tables)."""
-    return sorted(str(p) for sub in subpackages for p in (REPO / "msnet" / sub).glob("*.py"))
+def package_code(*patterns):
+    """Package files whose change must re-run a rule, e.g. ("models/*.py", "measure/cost.py")."""
+    return sorted(str(p) for pattern in patterns for p in (REPO / "msnet").glob(pattern))
 
 
-def cost_report_files():
+def report_files():
     folder = f"reports/{PROFILE}"
     tables = [f"{folder}/cost/{name}.{ext}" for name in COST_TABLES for ext in ("md", "csv")]
-    return tables + [f"{folder}/audit.md"]
+    speed = [f"{folder}/speed/table2.{ext}" for ext in ("md", "csv")] if config["runtime"]["rows"] else []
+    return tables + speed + [f"{folder}/audit.md"]

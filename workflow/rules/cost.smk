@@ -1,7 +1,7 @@
 # FLOPs (fvcore and the authors' THOP convention) and parameters of one row, one clip.
 rule cost:
     input:
-        code=package_code("models", "measure"),
+        code=package_code("models/*.py", "measure/cost.py", "measure/fvcore_count.py", "measure/thop_convention.py"),
     output:
         "results/{profile}/cost/{spec}/{row}.json",
     log:
@@ -9,7 +9,7 @@ rule cost:
     benchmark:
         "benchmarks/{profile}/cost/{spec}/{row}.tsv"
     params:
-        model=cost_model,
+        model=row_model,
         arguments=cost_arguments,
     conda:
         "../envs/msnet.yaml"

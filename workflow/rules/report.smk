@@ -1,9 +1,9 @@
-# Cost columns of Tables 1-8 and Figs. 4-5 beside the paper's numbers, and the cost audit.
+# Cost columns of Tables 1-8 and Figs. 4-5 beside the paper's numbers.
 rule cost_tables:
     input:
         results=cost_results(),
         claims=CLAIMS,
-        code=package_code("report"),
+        code=package_code("report/*"),
     output:
         tables=report(
             expand("reports/{{profile}}/cost/{table}.md", table=COST_TABLES),
@@ -11,11 +11,6 @@ rule cost_tables:
             category="Cost (Tables 1-8, Figs. 4-5)",
         ),
         csv=expand("reports/{{profile}}/cost/{table}.csv", table=COST_TABLES),
-        audit=report(
-            "reports/{profile}/audit.md",
-            caption="../report/audit.rst",
-            category="Audit",
-        ),
     log:
         "logs/{profile}/report/cost_tables.log",
     params:
@@ -23,5 +18,46 @@ rule cost_tables:
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet report-cost --results {input.results} --claims {input.claims} {params.ensembles} "
+        "python -m msnet report cost --results {input.results} --claims {input.claims} {params.ensembles} "
         "--out reports/{wildcards.profile} > {log} 2>&1"
+
+
+# Table 2 speed column beside the paper's Titan Xp numbers.
+rule speed_table:
+    input:
+        results=runtime_results(),
+        claims=CLAIMS,
+        code=package_code("report/*"),
+    output:
+        table=report(
+            "reports/{profile}/speed/table2.md",
+            caption="../report/speed_table.rst",
+            category="Run-time (Table 2)",
+        ),
+        csv="reports/{profile}/speed/table2.csv",
+    log:
+        "logs/{profile}/report/speed_table.log",
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet report speed --results {input.results} --claims {input.claims} "
+        "--out reports/{wildcards.profile} > {log} 2>&1"
+
+
+# Every claim of the paper with its verdict, the spec differences and the environment.
+rule audit:
+    input:
+        results=cost_results() + runtime_results(),
+        claims=CLAIMS,
+        code=package_code("report/*"),
+    output:
+        report("reports/{profile}/audit.md", caption="../report/audit.rst", category="Audit"),
+    log:
+        "logs/{profile}/report/audit.log",
+    params:
+        ensembles=ensemble_arguments,
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet report audit --results {input.results} --claims {input.claims} {params.ensembles} "
+        "--out {output} > {log} 2>&1"

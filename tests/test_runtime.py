@@ -1,0 +1,76 @@
+"""The run-time stage: protocol fields, devices, training mode, and speed verdicts in the audit."""
+
+import json
+
+import pytest
+import torch
+
+from msnet.cli import main
+from msnet.measure.runtime import measure_runtime, resolve_device
+from msnet.report.audit import judge
+from msnet.report.claims import load_claims
+from msnet.report.measured import Measured
+
+
+def test_inference_protocol_reports_median_spread_and_videos_per_second():
+    r = measure_runtime("msnet_r18", frames=4, size=32, warmup=1, runs=3, device="cpu")
+    assert r["device"] == "cpu" and r["threads"] == torch.get_num_threads() and r["runs"] == 3
+    assert len(r["times_ms"]) == 3
+    assert r["min_ms"] <= r["p10_ms"] <= r["median_ms"] <= r["p90_ms"] <= r["max_ms"]
+    assert r["videos_per_s"] == pytest.approx(1000 / r["median_ms"])
+    assert "includes_flow_extraction" not in r
+
+
+def test_training_step_mode_and_batch():
+    r = measure_runtime("tsm_r18", frames=2, size=32, batch=2, warmup=0, runs=1, device="cpu", mode="train")
+    assert r["mode"] == "train" and r["batch"] == 2 and r["peak_memory_mb"] > 0
+    assert r["videos_per_s"] == pytest.approx(2000 / r["median_ms"])
+
+
+def test_two_stream_time_is_flagged_as_network_only():
+    r = measure_runtime("twostream_tsm_r18", frames=2, size=32, warmup=0, runs=1, device="cpu", overrides={"flow_length": 1})
+    assert r["includes_flow_extraction"] is False
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown on machines without CUDA")
+def test_cuda_without_a_gpu_is_a_clear_error_and_auto_falls_back():
+    with pytest.raises(ValueError, match="no CUDA device"):
+        resolve_device("cuda")
+    assert resolve_device("auto").type == "cpu"
+
+
+def test_cli_runtime_json(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["runtime", "tsn_r18", "--frames", "2", "--size", "32", "--runs", "2", "--warmup", "0", "--row", "x", "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    for key in ("model", "frames", "device", "videos_per_s", "median_ms", "device_name", "provenance"):
+        assert key in printed
+    assert printed == json.loads(out.read_text())
+
+
+def _runtime(row, model, videos_per_s, device="cpu", **extra):
+    return {"row": row, "model": model, "median_ms": 1000 / videos_per_s, "videos_per_s": videos_per_s,
+            "device": device, "device_name": f"test {device}", "overrides": {}, **extra}  # fmt: skip
+
+
+def test_gpu_speed_claims_measured_on_cpu_are_not_testable_here():
+    claims = load_claims()
+    claim = next(c for c in claims["claims"] if c["id"] == "speed_4x_vs_repflow_r50")
+    cpu = Measured([_runtime("msnet-r50_16f", "msnet_r50", 4.0), _runtime("repflow-r50_32f", "repflow_r50", 1.0)])
+    v = judge(claim, claims, cpu)
+    assert v.verdict == "not testable here" and v.measured == pytest.approx(4.0)
+    gpu = Measured([_runtime("msnet-r50_16f", "msnet_r50", 40.0, "cuda"), _runtime("repflow-r50_32f", "repflow_r50", 4.0, "cuda")])
+    assert judge(claim, claims, gpu).verdict == "not reproduced"  # 10x, not about 4x
+
+
+def test_two_stream_speed_claim_needs_tvl1_timing():
+    claims = load_claims()
+    claim = next(c for c in claims["claims"] if c["id"] == "speed_160x_vs_twostream")
+    gpu = Measured(
+        [
+            _runtime("msnet-r50_16f", "msnet_r50", 32.0, "cuda"),
+            _runtime("twostream-r50_32+32", "twostream_tsm_r50", 0.2, "cuda", includes_flow_extraction=False),
+        ]
+    )
+    v = judge(claim, claims, gpu)
+    assert v.verdict == "not testable here" and "TV-L1" in v.detail

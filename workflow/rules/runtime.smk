@@ -1,0 +1,22 @@
+# Table 2 run-time of one row: batch 1, 224x224, inference, on CUDA when present, else CPU.
+# It takes every core it is given, so timed jobs never share the machine.
+rule runtime:
+    input:
+        code=package_code("models/*.py", "measure/runtime.py"),
+    output:
+        "results/{profile}/runtime/{spec}/{row}.json",
+    log:
+        "logs/{profile}/runtime/{spec}/{row}.log",
+    benchmark:
+        "benchmarks/{profile}/runtime/{spec}/{row}.tsv"
+    params:
+        model=row_model,
+        arguments=runtime_arguments,
+    threads: workflow.cores
+    resources:
+        gpu=1 if config["runtime"]["device"].startswith("cuda") else 0,
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet runtime {params.model} {params.arguments} --threads {threads} "
+        "--row {wildcards.row} --out {output} > {log} 2>&1"
