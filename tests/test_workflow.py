@@ -44,6 +44,21 @@ def test_invalid_config_is_rejected_with_the_key(tmp_path):
     assert "frames" in run.stderr + run.stdout
 
 
+@pytest.mark.parametrize(
+    "rows,message",
+    [
+        ("  a: {model: resnet1000, frames: 8}\n", "row 'a': unknown model 'resnet1000'"),
+        ("  a: {model: tsm_r18, frames: 8, set: [ms.patch]}\n", "does not match"),
+    ],
+)
+def test_bad_rows_fail_the_dry_run_naming_the_row(tmp_path, rows, message):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("profile: x\nrows:\n" + rows)
+    run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(bad))
+    assert run.returncode != 0
+    assert message in run.stderr + run.stdout
+
+
 @pytest.mark.slow
 def test_cost_workflow_end_to_end(tmp_path):
     run = snakemake("--cores", "2", "--directory", str(tmp_path), "--configfile", str(REPO / ".test" / "config.yaml"))

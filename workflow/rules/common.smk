@@ -20,6 +20,27 @@ wildcard_constraints:
     row="|".join(re.escape(r) for r in ROWS) if ROWS else "^$",
 
 
+def check_rows():
+    """Fail at parse time, naming the row, if a row's model is not registered or an override is malformed."""
+    from msnet.models.registry import list_models, parse_overrides
+
+    known = set(list_models())
+    for row_id, row in ROWS.items():
+        if row["model"] not in known:
+            raise WorkflowError(f"row {row_id!r}: unknown model {row['model']!r}; registered: {', '.join(sorted(known))}")
+        try:
+            parse_overrides(row.get("set", []))
+        except ValueError as err:
+            raise WorkflowError(f"row {row_id!r}: {err}") from err
+    for row_id, members in config["ensembles"].items():
+        missing = [m for m in members if m not in ROWS]
+        if missing:
+            raise WorkflowError(f"ensemble {row_id!r}: member rows {missing} are not in `rows`")
+
+
+check_rows()
+
+
 def row_has_ms(row):
     return ROWS[row]["model"].startswith(MS_MODELS)
 
