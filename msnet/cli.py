@@ -106,6 +106,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from msnet.report.audit import audit_markdown
     from msnet.report.claims import load_claims
     from msnet.report.cost_tables import write_cost_report
+    from msnet.report.figures import write_figures
+    from msnet.report.paper_tables import write_paper_tables
     from msnet.report.speed_table import write_speed_report
 
     claims, measured = load_claims(args.claims), _measured(args)
@@ -113,6 +115,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         written = write_cost_report(measured, claims, args.out)
     elif args.what == "speed":
         written = write_speed_report(measured, claims, args.out)
+    elif args.what == "tables":
+        written = write_paper_tables(measured, claims, args.out)
+    elif args.what == "figures":
+        written = write_figures(measured, claims, args.out)
     else:
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,11 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("report", help="tables and the audit from result JSONs")
-    p.add_argument("what", choices=("cost", "speed", "audit"), help="cost tables, the Table 2 speed column, or audit.md")
+    p.add_argument(
+        "what", choices=("cost", "speed", "tables", "figures", "audit"),
+        help="cost tables, Table 2 speed, Tables 1-8 in full, Figs. 1/4/5, or audit.md",
+    )
     p.add_argument("--results", nargs="+", required=True, help="result JSON files (cost and/or runtime)")
     p.add_argument("--claims", default=None, help="claims YAML (default: the packaged paper claims)")
     p.add_argument("--ensemble", action="append", default=[], metavar="ROW=A,B", help="ensemble row = sum of member rows")
-    p.add_argument("--out", required=True, help="output folder (cost, speed) or file (audit)")
+    p.add_argument("--out", required=True, help="output folder (cost, speed, tables, figures) or file (audit)")
     p.set_defaults(func=cmd_report)
     return parser
 

@@ -80,6 +80,12 @@ def test_cost_workflow_end_to_end(tmp_path):
     assert speed.loc["msnet-r50_8f", "status"].startswith("not run")  # the CI config times R18 rows only
     runtime = json.loads((tmp_path / "results/ci/runtime/official/msnet-r18_8f.json").read_text())
     assert runtime["videos_per_s"] > 0 and runtime["size"] == 64
+    full = pd.read_csv(tmp_path / "reports/ci/tables/table3.csv", dtype=str).set_index("row")
+    assert full.loc["msnet-r18_8f", "ssv1_top1 ours"] == "not run"
+    assert float(full.loc["msnet-r18_8f", "gflops ours"]) > 0
+    assert "needs Something-Something V1" in full.loc["msnet-r18_8f", "status"]
+    assert (tmp_path / "reports/ci/tables/table3.tex").read_text().startswith("\\begin{table}")
+    assert (tmp_path / "reports/ci/figures/fig4.png").stat().st_size > 10_000
     # A second run has nothing to do.
     again = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / ".test" / "config.yaml"))
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -11,6 +11,8 @@ CLAIMS = str(REPO / "msnet" / "report" / "claims.yaml")
 PROFILE = config["profile"]
 ROWS = config["rows"]
 MS_MODELS = ("msnet_",)
+FIGURES = ["fig1", "fig4", "fig5"]
+PAPER_TABLES = [f"table{i}" for i in range(1, 9)]
 COST_TABLES = ["table1", "table2", "table3", "table4", "table5", "table6", "table7", "table8", "fig4", "fig5"]
 
 
@@ -106,4 +108,6 @@ def report_files():
     folder = f"reports/{PROFILE}"
     tables = [f"{folder}/cost/{name}.{ext}" for name in COST_TABLES for ext in ("md", "csv")]
     speed = [f"{folder}/speed/table2.{ext}" for ext in ("md", "csv")] if config["runtime"]["rows"] else []
-    return tables + speed + [f"{folder}/audit.md"]
+    full = [f"{folder}/tables/{name}.{ext}" for name in PAPER_TABLES for ext in ("md", "csv", "tex")]
+    figures = [f"{folder}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")]
+    return tables + speed + full + figures + [f"{folder}/audit.md"]

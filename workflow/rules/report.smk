@@ -44,6 +44,54 @@ rule speed_table:
         "--out reports/{wildcards.profile} > {log} 2>&1"
 
 
+# Tables 1-8 in full (Markdown, CSV, LaTeX): every cell beside ours or saying what it needs.
+rule paper_tables:
+    input:
+        results=cost_results() + runtime_results(),
+        claims=CLAIMS,
+        code=package_code("report/*"),
+    output:
+        tables=report(
+            expand("reports/{{profile}}/tables/{table}.md", table=PAPER_TABLES),
+            caption="../report/paper_tables.rst",
+            category="Tables 1-8",
+        ),
+        other=expand("reports/{{profile}}/tables/{table}.{ext}", table=PAPER_TABLES, ext=["csv", "tex"]),
+    log:
+        "logs/{profile}/report/paper_tables.log",
+    params:
+        ensembles=ensemble_arguments,
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet report tables --results {input.results} --claims {input.claims} {params.ensembles} "
+        "--out reports/{wildcards.profile} > {log} 2>&1"
+
+
+# Figs. 1, 4, 5: the paper's points beside our measured cost (PNG and PDF).
+rule figures:
+    input:
+        results=cost_results(),
+        claims=CLAIMS,
+        code=package_code("report/*"),
+    output:
+        png=report(
+            expand("reports/{{profile}}/figures/{figure}.png", figure=FIGURES),
+            caption="../report/figures.rst",
+            category="Figures",
+        ),
+        pdf=expand("reports/{{profile}}/figures/{figure}.pdf", figure=FIGURES),
+    log:
+        "logs/{profile}/report/figures.log",
+    params:
+        ensembles=ensemble_arguments,
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet report figures --results {input.results} --claims {input.claims} {params.ensembles} "
+        "--out reports/{wildcards.profile} > {log} 2>&1"
+
+
 # Every claim of the paper with its verdict, the spec differences and the environment.
 rule audit:
     input:
