@@ -16,6 +16,8 @@ from typing import Mapping
 import torch
 from torch import nn
 
+from msnet.models.registry import checked_inserts
+
 # name: (in, 1x1, 3x3 reduce, 3x3, "5x5" reduce, "5x5", pool proj) -- GoogLeNet Table 1 widths.
 INCEPTION = {
     "mixed_3b": (192, 64, 96, 128, 16, 32, 32),
@@ -84,10 +86,7 @@ class I3D(nn.Module):
 
     def __init__(self, *, num_classes: int = 174, num_frames: int = 8, inserts: Mapping[str, nn.Module] | None = None, dropout: float = 0.5):
         super().__init__()
-        inserts = dict(inserts or {})
-        unknown = set(inserts) - set(INCEPTION)
-        if unknown:
-            raise ValueError(f"unknown block(s) {sorted(unknown)}; choose from {tuple(INCEPTION)}")
+        inserts = checked_inserts(inserts, INCEPTION)
         self.num_frames = num_frames
         self.input_channels = 3
         self.stem = nn.Sequential(

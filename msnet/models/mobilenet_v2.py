@@ -18,6 +18,7 @@ import torchvision
 from torch import nn
 
 from msnet.models.pretrained import load_weights
+from msnet.models.registry import checked_inserts
 from msnet.models.temporal_shift import TemporalShift
 
 # Last ``features`` index of each stage and its output channels.
@@ -50,10 +51,7 @@ class VideoMobileNetV2(nn.Module):
         pretrained: str | None = None,
     ):
         super().__init__()
-        inserts = dict(inserts or {})
-        unknown = set(inserts) - set(STAGE_END)
-        if unknown:
-            raise ValueError(f"unknown stage(s) {sorted(unknown)}; choose from {tuple(STAGE_END)}")
+        inserts = checked_inserts(inserts, STAGE_END)
         self.num_frames = num_frames
         self.input_channels = 3
         net = torchvision.models.mobilenet_v2(weights=None)

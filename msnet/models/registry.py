@@ -64,6 +64,15 @@ def module_options(cls: type, options: dict | None, what: str) -> dict:
     return options
 
 
+def checked_inserts(inserts, positions) -> dict:
+    """``inserts`` as a dict, raising if a key is not one of the backbone's ``positions``."""
+    inserts = dict(inserts or {})
+    unknown = sorted(set(inserts) - set(positions))
+    if unknown:
+        raise ValueError(f"unknown position(s) {unknown}; choose from {tuple(positions)}")
+    return inserts
+
+
 def parse_value(text: str):
     """YAML scalar/list parsing: ``7`` -> 7, ``[res2,res3]`` -> list, ``null`` -> None."""
     return yaml.safe_load(text)

@@ -23,6 +23,7 @@ import torchvision
 from torch import nn
 
 from msnet.models.pretrained import load_weights
+from msnet.models.registry import checked_inserts
 from msnet.models.temporal_shift import insert_temporal_shift
 
 STAGES = ("res2", "res3", "res4", "res5")
@@ -76,10 +77,7 @@ class VideoResNet(nn.Module):
             raise ValueError(f"depth must be 18 or 50, got {depth}")
         if head not in HEADS:
             raise ValueError(f"unknown head {head!r}; choose one of {HEADS}")
-        inserts = dict(inserts or {})
-        unknown = set(inserts) - set(STAGES)
-        if unknown:
-            raise ValueError(f"unknown stage(s) {sorted(unknown)}; choose from {STAGES}")
+        inserts = checked_inserts(inserts, STAGES)
         self.num_frames = num_frames
         self.input_channels = in_channels
         self.pretrained = pretrained
