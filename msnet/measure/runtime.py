@@ -8,8 +8,8 @@ Reported: median and spread (min, 10th/90th percentile, max) in ms, videos per s
 (``batch / median``), and the device by name.
 
 With a ``reference`` model, every timed run of the model is paired with one of the
-reference in the same process (alternating which goes first), and ``time_vs_reference`` (ratio of the medians) is
-reported: machines drift over minutes, so ratios between rows are only trustworthy when
+reference in the same process (alternating which goes first), and ``time_vs_reference`` (the median of the
+per-pair ratios) is reported: machines drift over minutes, so ratios between rows are only trustworthy when
 measured side by side like this.
 
 ``mode="train"`` times a full training step (forward, cross-entropy, backward, SGD
@@ -184,7 +184,8 @@ def measure_runtime(
                 "reference_model": reference[0],
                 "reference_frames": reference[1],
                 "reference_median_ms": statistics.median(t[1] for t in timed),
-                "time_vs_reference": median / statistics.median(t[1] for t in timed),
+                # median of the per-pair ratios: each pair ran back to back, so slow drift cancels
+                "time_vs_reference": statistics.median(t[0] / t[1] for t in timed),
             }
             if reference is not None
             else {}
