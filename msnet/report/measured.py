@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 SPECS = ("official", "paper")
-SUMMED = ("gflops", "gflops_thop", "gflops_fvcore", "mparams")
+SUMMED = ("gflops", "gflops_thop", "mparams")  # what an ensemble adds up over its members
 
 
 def spec_of(record: dict) -> str:
@@ -52,7 +52,7 @@ class Measured:
                         "model": " + ".join(p["model"] for p in parts),
                         "members": members,
                         "params_ms": sum(p.get("params_ms", 0) for p in parts),
-                        **{k: sum(p[k] for p in parts) for k in ("gflops", "gflops_thop", "mparams")},
+                        **{k: sum(p[k] for p in parts) for k in SUMMED},
                     }
 
     def get(self, row: str, spec: str = "official", kind: str = "cost") -> dict | None:

@@ -43,6 +43,7 @@ def speed_frame(entries: list[dict], measured: Measured) -> pd.DataFrame:
             status = f"measured on {ours['device']}: network only, TV-L1 extraction not timed yet"
         else:
             status = f"measured on {ours['device']}"
+        relative, how = relative_time(ours, reference)
         rows.append(
             {
                 "row": entry["id"],
@@ -54,8 +55,8 @@ def speed_frame(entries: list[dict], measured: Measured) -> pd.DataFrame:
                 "ours_p90_ms": ours["p90_ms"] if ours else None,
                 "ours_device": ours["device_name"] if ours else None,
                 "paper_time_vs_msnet_r50_8f": paper_reference / paper if paper and paper_reference else None,
-                "ours_time_vs_msnet_r50_8f": relative_time(ours, reference)[0],
-                "ours_time_vs_msnet_r50_8f_how": relative_time(ours, reference)[1],
+                "ours_time_vs_msnet_r50_8f": relative,
+                "ours_time_vs_msnet_r50_8f_how": how,
                 "status": status,
             }
         )
