@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -110,6 +111,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     from msnet.report.paper_tables import write_paper_tables
     from msnet.report.speed_table import write_speed_report
 
+    from msnet.report.data_table import data_markdown, load_data_stages
+
+    stages = load_data_stages(args.data)
+    if args.what == "data":
+        path = Path(args.out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(data_markdown(stages))
+        print(path)
+        return 0
     claims, measured = load_claims(args.claims), _measured(args)
     if args.what == "cost":
         written = write_cost_report(measured, claims, args.out)
@@ -122,10 +132,67 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(audit_markdown(claims, measured))
+        path.write_text(audit_markdown(claims, measured, stages))
         written = [path]
     for path in written:
         print(path)
+    return 0
+
+
+def _size(text: str) -> tuple[int, int]:
+    height, sep, width = text.lower().partition("x")
+    if not sep or not height.isdigit() or not width.isdigit():
+        raise argparse.ArgumentTypeError(f"size must look like HxW, e.g. 96x128, got {text!r}")
+    return int(height), int(width)
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from msnet.data.synth_writer import write_benchmark
+    from msnet.data.synthetic import SynthConfig
+
+    options = {k: v for k, v in yaml_overrides(args.set).items()}
+    if args.size:
+        options["height"], options["width"] = args.size
+    if args.frames:
+        options["frames"] = args.frames
+    summary = write_benchmark(args.format, args.out, SynthConfig(**options), args.videos, args.seed, args.workers)
+    print(json.dumps({k: summary[k] for k in ("format", "videos", "seed", "splits")}))
+    return 0
+
+
+def yaml_overrides(items: list[str]) -> dict:
+    """KEY=VALUE pairs with YAML values (lists for ranges: speed=[2,4])."""
+    import yaml
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set {item!r} must look like KEY=VALUE")
+        value = yaml.safe_load(value)
+        out[key] = tuple(value) if isinstance(value, list) else value
+    return out
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    from msnet.data.prepare import prepare
+
+    summary = prepare(args.dataset, args.root, args.out, class_order=args.class_order, strict=not args.lenient,
+                      verify=args.verify, hmdb_split=args.split, workers=args.workers)
+    print(json.dumps(summary, indent=2))
+    if summary["skipped"]:
+        log.warning("%d bad inputs skipped (lenient mode): see %s", summary["skipped"], Path(args.out) / "skipped.csv")
+    return 0
+
+
+def cmd_check_decoding(args: argparse.Namespace) -> int:
+    from msnet.data.decode_check import check_decoding
+
+    result = check_decoding(args.prepared, sample=args.sample, seed=args.seed, action=args.action, workers=args.workers)
+    print(json.dumps(result, indent=2))
+    for group in result["unsafe_groups"]:
+        log.warning("decord returns wrong frames for %s videos: %s %d of them", group,
+                    "replaced" if result["action"] != "none" else "NOT replaced (action none);", result["replaced"])
     return 0
 
 
@@ -166,12 +233,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pattern", nargs="?", default="*", help="shell-style filter")
     p.set_defaults(func=cmd_models)
 
+    p = sub.add_parser("synth", help="write the synthetic motion benchmark in a provider's format")
+    p.add_argument("--format", required=True, choices=("ssv1", "ssv2", "kinetics", "hmdb51"), help="provider format")
+    p.add_argument("--out", required=True, help="dataset root to write")
+    p.add_argument("--videos", type=int, required=True, help="number of videos (classes cycle; one in five is val)")
+    p.add_argument("--seed", type=int, default=0, help="the benchmark is a function of the seed")
+    p.add_argument("--size", type=_size, help="HxW of the frames (default 96x128)")
+    p.add_argument("--frames", type=int, help="frames per video (default 24)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="difficulty knob of SynthConfig, e.g. pan=0 distractors=2 speed=[2,4] noise=0")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("prepare", help="providers' annotation files -> loader lists, with missing/bad inputs counted")
+    p.add_argument("dataset", choices=("ssv1", "ssv2", "kinetics", "hmdb51"), help="provider format")
+    p.add_argument("--root", required=True, help="the dataset as the provider ships it")
+    p.add_argument("--out", required=True, help="output folder for lists, classes, missing and skipped files")
+    p.add_argument("--class-order", choices=("sorted", "provider"), default="sorted",
+                   help="class indices: sorted names (TSM/MSNet, default) or the provider's label-file order")
+    p.add_argument("--lenient", action="store_true", help="skip and count bad lines and media instead of stopping")
+    p.add_argument("--verify", choices=("header", "decode"), default="header",
+                   help="per video: open and count packets (fast), or decode every frame")
+    p.add_argument("--split", type=int, default=1, help="HMDB-51 split number (1, 2, 3)")
+    p.add_argument("--workers", type=int, default=4, help="threads probing videos")
+    p.set_defaults(func=cmd_prepare)
+
+    p = sub.add_parser("check-decoding", help="decord vs PyAV on a sample of each container; fix unsafe videos")
+    p.add_argument("prepared", help="output folder of `prepare`")
+    p.add_argument("--sample", type=int, default=32, help="videos checked per container")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--action", choices=("transcode", "frames", "none"), default="transcode",
+                   help="for unsafe (container, codec) groups: H.264 MP4, JPEG frames, or only report")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes")
+    p.set_defaults(func=cmd_check_decoding)
+
     p = sub.add_parser("report", help="tables and the audit from result JSONs")
     p.add_argument(
-        "what", choices=("cost", "speed", "tables", "figures", "audit"),
-        help="cost tables, Table 2 speed, Tables 1-8 in full, Figs. 1/4/5, or audit.md",
+        "what", choices=("cost", "speed", "tables", "figures", "audit", "data"),
+        help="cost tables, Table 2 speed, Tables 1-8 in full, Figs. 1/4/5, audit.md, or data.md (data stages)",
     )
-    p.add_argument("--results", nargs="+", required=True, help="result JSON files (cost and/or runtime)")
+    p.add_argument("--results", nargs="*", default=[], help="result JSON files (cost and/or runtime)")
+    p.add_argument("--data", nargs="*", default=[], help="data-stage files (prepare summary.json, decode_check.json)")
     p.add_argument("--claims", default=None, help="claims YAML (default: the packaged paper claims)")
     p.add_argument("--ensemble", action="append", default=[], metavar="ROW=A,B", help="ensemble row = sum of member rows")
     p.add_argument("--out", required=True, help="output folder (cost, speed, tables, figures) or file (audit)")

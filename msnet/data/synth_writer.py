@@ -24,13 +24,15 @@ VAL_EVERY = 5  # one video in five of every class is held out for validation
 
 
 def records(fmt: Format, cfg: SynthConfig, videos: int, seed: int) -> list[Record]:
-    """The benchmark's videos: class ``i % classes``, every fifth group of classes held out."""
+    """The benchmark's videos: class ``i % classes``; one in five of each class held out for validation."""
     out = []
     for index in range(videos):
         group = index // cfg.classes
         key = fmt.key(index, np.random.default_rng([seed, index, 1]))
-        split = "val" if group % VAL_EVERY == VAL_EVERY - 1 else "train"
-        out.append(Record(index, key, fmt.class_name(CLASSES[index % cfg.classes].name), split, group))
+        # One video in five of every class, at a class-dependent phase so that small sets have some too.
+        label = index % cfg.classes
+        split = "val" if (group + label) % VAL_EVERY == VAL_EVERY - 1 else "train"
+        out.append(Record(index, key, fmt.class_name(CLASSES[label].name), split, group, label))
     return out
 
 

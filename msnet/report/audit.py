@@ -137,7 +137,7 @@ def _environment(measured: Measured) -> list[str]:
     return lines
 
 
-def audit_markdown(claims: dict, measured: Measured) -> str:
+def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | None = None) -> str:
     """``audit.md``: every claim with its verdict for both MS specs, the spec differences, the environment."""
     lines = [
         "# Audit of the paper's claims",
@@ -167,5 +167,12 @@ def audit_markdown(claims: dict, measured: Measured) -> str:
     lines += ["Every point where the two specs differ is listed in docs/specs.md. Cost of each MS row in both specs "
               "(authors' convention):", ""]  # fmt: skip
     lines += _spec_differences(measured) + [""]
+    lines += ["## Data stages: missing, skipped and replaced inputs", ""]
+    if data_stages:
+        from msnet.report.data_table import data_lines
+
+        lines += data_lines(data_stages) + [""]
+    else:
+        lines += ["No data stage ran in this configuration.", ""]
     lines += ["## Environment", ""] + _environment(measured) + [""]
     return "\n".join(lines)

@@ -10,6 +10,9 @@ REPO = Path(os.path.relpath(workflow.basedir))
 CLAIMS = str(REPO / "msnet" / "report" / "claims.yaml")
 PROFILE = config["profile"]
 ROWS = config["rows"]
+DATA = config["data"]
+DATASETS = list(DATA["datasets"])
+SPLITS = ["train", "val"]
 MS_MODELS = ("msnet_",)
 FIGURES = ["fig1", "fig4", "fig5"]
 PAPER_TABLES = [f"table{i}" for i in range(1, 9)]
@@ -20,6 +23,7 @@ wildcard_constraints:
     profile=PROFILE,
     spec="official|paper",
     row="|".join(re.escape(r) for r in ROWS) if ROWS else "^$",
+    dataset="ssv1|ssv2|kinetics|hmdb51",
 
 
 def check_rows():
@@ -104,10 +108,42 @@ def package_code(*patterns):
     return sorted(str(p) for pattern in patterns for p in (REPO / "msnet").glob(pattern))
 
 
+def dataset_root(wildcards):
+    """A real dataset's root as configured, else the synthetic benchmark written in its format."""
+    root = DATA["datasets"][wildcards.dataset].get("root")
+    if root is None:
+        return f"results/{wildcards.profile}/synthetic/{wildcards.dataset}"
+    if not Path(root).is_dir():
+        raise WorkflowError(f"data.datasets.{wildcards.dataset}.root: {root} is not a folder (the provider's files "
+                            f"go there; remove `root` to use the synthetic benchmark)")
+    return root
+
+
+def synthetic_arguments(wildcards):
+    synthetic = DATA["synthetic"]
+    height, width = synthetic["size"]
+    args = [f"--videos {DATA['datasets'][wildcards.dataset]['videos']}", f"--seed {synthetic['seed']}",
+            f"--size {height}x{width}", f"--frames {synthetic['frames']}"]
+    args += [f"--set '{key}={value}'" for key, value in synthetic["set"].items()]
+    return " ".join(args)
+
+
+def prepare_arguments(wildcards):
+    args = [f"--class-order {DATA['class_order']}", f"--verify {DATA['verify']}"]
+    return " ".join(args + (["--lenient"] if DATA["lenient"] else []))
+
+
+def data_results():
+    """Per dataset: the prepare summary and the decode check (the lists loaders read come with them)."""
+    folder = f"results/{PROFILE}/data"
+    return [f"{folder}/{d}/{name}" for d in DATASETS for name in ("summary.json", "decode_check.json")]
+
+
 def report_files():
     folder = f"reports/{PROFILE}"
     tables = [f"{folder}/cost/{name}.{ext}" for name in COST_TABLES for ext in ("md", "csv")]
     speed = [f"{folder}/speed/table2.{ext}" for ext in ("md", "csv")] if config["runtime"]["rows"] else []
     full = [f"{folder}/tables/{name}.{ext}" for name in PAPER_TABLES for ext in ("md", "csv", "tex")]
     figures = [f"{folder}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")]
-    return tables + speed + full + figures + [f"{folder}/audit.md"]
+    data = [f"{folder}/data.md"] if DATASETS else []
+    return tables + speed + full + figures + data + [f"{folder}/audit.md"]

@@ -96,6 +96,7 @@ rule figures:
 rule audit:
     input:
         results=cost_results() + runtime_results(),
+        data=data_results(),
         claims=CLAIMS,
         code=package_code("report/*"),
     output:
@@ -107,5 +108,20 @@ rule audit:
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet report audit --results {input.results} --claims {input.claims} {params.ensembles} "
-        "--out {output} > {log} 2>&1"
+        "python -m msnet report audit --results {input.results} --data {input.data} --claims {input.claims} "
+        "{params.ensembles} --out {output} > {log} 2>&1"
+
+
+# What the data stages listed, skipped and replaced, per dataset.
+rule data_table:
+    input:
+        data=data_results(),
+        code=package_code("report/*"),
+    output:
+        report("reports/{profile}/data.md", caption="../report/data_table.rst", category="Data"),
+    log:
+        "logs/{profile}/report/data_table.log",
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet report data --data {input.data} --out {output} > {log} 2>&1"

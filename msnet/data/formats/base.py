@@ -18,7 +18,8 @@ class Record:
     key: str
     class_name: str
     split: str
-    group: int = 0  # index // classes: videos of one class are spread over groups evenly
+    group: int = 0  # index // classes: the how-many-th video of its class
+    label: int = 0  # index % classes: the class in definition order
 
 
 class Format:

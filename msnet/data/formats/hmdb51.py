@@ -59,4 +59,4 @@ def _code(record: Record, number: int) -> str:
     """Split ``number`` of the synthetic set: split 1 follows the record's split, 2 and 3 rotate the held-out fifth."""
     if number == 1:
         return CODES[record.split]
-    return "2" if (record.group + number - 1) % 5 == 4 else "1"
+    return "2" if (record.group + record.label + number - 1) % 5 == 4 else "1"

@@ -1,0 +1,67 @@
+# Datasets: the synthetic benchmark in the providers' formats (or a real copy), prepared lists, decode checks.
+
+
+# The synthetic motion benchmark, written as the provider ships the dataset.
+rule synthetic_dataset:
+    input:
+        code=package_code("data/synthetic.py", "data/synth_writer.py", "data/motion_classes.py", "data/formats/*.py"),
+    output:
+        directory("results/{profile}/synthetic/{dataset}"),
+    log:
+        "logs/{profile}/synthetic/{dataset}.log",
+    benchmark:
+        "benchmarks/{profile}/synthetic/{dataset}.tsv"
+    params:
+        arguments=synthetic_arguments,
+    threads: workflow.cores
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet synth --format {wildcards.dataset} --out {output} {params.arguments} "
+        "--workers {threads} > {log} 2>&1"
+
+
+# Providers' annotations -> lists; missing videos and (lenient mode) bad inputs are counted, never dropped silently.
+rule prepare_dataset:
+    input:
+        root=dataset_root,
+        code=package_code("data/prepare.py", "data/formats/*.py", "data/video_io.py"),
+    output:
+        lists=expand("results/{{profile}}/data/{{dataset}}/listed/{split}.txt", split=SPLITS),
+        classes="results/{profile}/data/{dataset}/classes.txt",
+        missing="results/{profile}/data/{dataset}/missing.txt",
+        skipped="results/{profile}/data/{dataset}/skipped.csv",
+        summary="results/{profile}/data/{dataset}/summary.json",
+    log:
+        "logs/{profile}/prepare/{dataset}.log",
+    params:
+        arguments=prepare_arguments,
+    threads: workflow.cores
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet prepare {wildcards.dataset} --root {input.root} --out results/{wildcards.profile}/data/"
+        "{wildcards.dataset} {params.arguments} --workers {threads} > {log} 2>&1"
+
+
+# decord vs PyAV on a sample of every container; videos of unsafe groups are transcoded or extracted.
+rule check_decoding:
+    input:
+        summary="results/{profile}/data/{dataset}/summary.json",
+        lists=expand("results/{{profile}}/data/{{dataset}}/listed/{split}.txt", split=SPLITS),
+        code=package_code("data/decode_check.py", "data/readers.py"),
+    output:
+        lists=expand("results/{{profile}}/data/{{dataset}}/{split}.txt", split=SPLITS),
+        check="results/{profile}/data/{dataset}/decode_check.json",
+        rows="results/{profile}/data/{dataset}/decode_check.csv",
+    log:
+        "logs/{profile}/check_decoding/{dataset}.log",
+    params:
+        sample=config["data"]["decode_check"]["sample"],
+        action=config["data"]["decode_check"]["action"],
+    threads: workflow.cores
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet check-decoding results/{wildcards.profile}/data/{wildcards.dataset} --sample {params.sample} "
+        "--action {params.action} --workers {threads} > {log} 2>&1"
