@@ -17,3 +17,35 @@ def translated_pair(channels: int, size: int, dx: int, dy: int, norm: float | No
         f0 = norm * f0 / f0.norm(dim=1, keepdim=True)
     f1 = torch.roll(f0, shifts=(dy, dx), dims=(2, 3))
     return torch.cat([f0, f1])
+
+
+SMALL = dict(height=32, width=64, frames=10)  # decord fails below 64 px wide  # tiny videos: every format written and prepared in seconds
+
+
+@pytest.fixture(scope="session")
+def synthetic_roots(tmp_path_factory):
+    """The synthetic benchmark in all four provider formats (40 videos each): {format: root}."""
+    from msnet.data.synth_writer import write_benchmark
+    from msnet.data.synthetic import SynthConfig
+
+    base = tmp_path_factory.mktemp("synthetic")
+    roots = {}
+    for name in ("ssv1", "ssv2", "kinetics", "hmdb51"):
+        write_benchmark(name, base / name, SynthConfig(**SMALL), videos=40, seed=3, workers=1, progress=False)
+        roots[name] = base / name
+    return roots
+
+
+@pytest.fixture(scope="session")
+def prepared(synthetic_roots, tmp_path_factory):
+    """Each format prepared (strict) and decode-checked: {format: prepared folder}."""
+    from msnet.data.decode_check import check_decoding
+    from msnet.data.prepare import prepare
+
+    base = tmp_path_factory.mktemp("prepared")
+    out = {}
+    for name, root in synthetic_roots.items():
+        prepare(name, root, base / name, progress=False)
+        check_decoding(base / name, sample=8, workers=1, progress=False)
+        out[name] = base / name
+    return out

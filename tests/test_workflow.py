@@ -59,6 +59,21 @@ def test_bad_rows_fail_the_dry_run_naming_the_row(tmp_path, rows, message):
     assert message in run.stderr + run.stdout
 
 
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        ("data:\n  datasets:\n    ucf101: {videos: 4}\n", "ucf101"),
+        ("data:\n  datasets:\n    kinetics: {root: /no/such/folder}\n", "data.datasets.kinetics.root: /no/such/folder"),
+    ],
+)
+def test_bad_dataset_config_fails_the_dry_run_naming_the_key(tmp_path, data, message):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("profile: x\nrows: {}\n" + data)
+    run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(bad))
+    assert run.returncode != 0
+    assert message in run.stderr + run.stdout
+
+
 @pytest.mark.slow
 def test_cost_workflow_end_to_end(tmp_path):
     run = snakemake("--cores", "2", "--directory", str(tmp_path), "--configfile", str(REPO / ".test" / "config.yaml"))
@@ -86,6 +101,12 @@ def test_cost_workflow_end_to_end(tmp_path):
     assert "needs Something-Something V1" in full.loc["msnet-r18_8f", "status"]
     assert (tmp_path / "reports/ci/tables/table3.tex").read_text().startswith("\\begin{table}")
     assert (tmp_path / "reports/ci/figures/fig4.png").stat().st_size > 10_000
+    # Data stages: four formats generated, prepared and decode-checked; the AVI group replaced.
+    data = (tmp_path / "reports/ci/data.md").read_text()
+    assert data.count("| 16 / 16 |") == 4 and ".avi/mpeg4" in data and "20 videos transcoded" in data
+    assert "## Data stages" in audit and "unsafe for decord" in audit
+    lists = {d: (tmp_path / f"results/ci/data/{d}/train.txt").read_text() for d in ("ssv1", "ssv2", "kinetics", "hmdb51")}
+    assert all(len(text.splitlines()) == 16 for text in lists.values())
     # A second run has nothing to do.
     again = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / ".test" / "config.yaml"))
     assert "Nothing to be done" in again.stdout + again.stderr

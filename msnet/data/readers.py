@@ -1,6 +1,6 @@
 """Reading the frames of one clip from a frame folder or a video file, as uint8 tensors (T, 3, H, W).
 
-Frame folders are decoded with torchvision's libjpeg-turbo decoder. Videos go through decord by default (fast random
+Frame folders are decoded with Pillow (torchvision's image decoders are deprecated since 0.29). Videos go through decord by default (fast random
 access; one thread, since the DataLoader workers are the parallelism) or PyAV (sequential, always right). decord is
 wrong on some codecs (MPEG-4 Part 2 with B-frames, H.264 in AVI): the decode check finds those files and replaces
 them before any loader sees them.
@@ -32,18 +32,20 @@ def frame_template(folder: Path) -> str:
 
 def read_frames(folder: Path, indices) -> torch.Tensor:
     """Frames at 1-based ``indices`` of a frame folder: (T, 3, H, W) uint8."""
-    from torchvision.io import ImageReadMode, decode_jpeg, read_file
+    from PIL import Image, UnidentifiedImageError
 
     template = frame_template(folder)
     out = []
     for i in indices:
         path = folder / template.format(int(i))
         try:
-            out.append(decode_jpeg(read_file(str(path)), mode=ImageReadMode.RGB))
-        except RuntimeError as err:
-            reason = "missing frame file" if not path.exists() else f"unreadable JPEG ({str(err).splitlines()[0]})"
-            raise DataError(f"{path}: {reason}") from None
-    return torch.stack(out)
+            with Image.open(path) as image:
+                out.append(np.asarray(image.convert("RGB")))
+        except FileNotFoundError:
+            raise DataError(f"{path}: missing frame file") from None
+        except (UnidentifiedImageError, OSError) as err:
+            raise DataError(f"{path}: unreadable JPEG ({err})") from None
+    return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2)
 
 
 def read_video(path: Path, indices, backend: str = "decord") -> torch.Tensor:
@@ -53,8 +55,10 @@ def read_video(path: Path, indices, backend: str = "decord") -> torch.Tensor:
         return torch.from_numpy(decode_indices(path, zero_based)).permute(0, 3, 1, 2)
     if backend != "decord":
         raise ValueError(f"video backend must be one of {BACKENDS}, got {backend!r}")
-    import decord
-
+    try:
+        import decord
+    except ImportError:
+        raise VideoError(f"{path}: decord is not installed (no wheel for this platform?): use backend 'pyav'") from None
     try:
         reader = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=1)
         if max(zero_based) >= len(reader):

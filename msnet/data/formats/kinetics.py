@@ -49,26 +49,33 @@ class Kinetics(Format):
             write_text(root / ANNOTATIONS / f"{stem}.csv", buffer.getvalue().splitlines())
 
     def parse(self, root: Path, split: str, problems: Problems) -> Parsed:
-        path = root / ANNOTATIONS / f"{SPLIT_FILES[split]}.csv"
-        rows = read_csv_rows(path)
-        if not rows or [f.strip() for f in rows[0][1][:5]] != HEADER:
-            raise DataError(f"{path}:1: expected the header {','.join(HEADER)}[,is_cc]")
+        rows = self._rows(root, split)
         clips = _index_clips(root)
-        entries, classes = [], set()
-        for number, fields in rows[1:]:
-            where = f"{path}:{number}"
-            if len(fields) < 4 or not fields[2].strip().isdigit() or not fields[3].strip().isdigit() or not fields[0]:
+        entries = []
+        for where, fields in rows:
+            if not _well_formed(fields):
                 problems.report(where, "expected label,youtube_id,time_start,time_end,split", ",".join(fields))
                 continue
             stem = clip_stem(fields[1].strip(), int(fields[2]), int(fields[3]))
             media = clips.get(stem)
-            classes.add(fields[0])
             rel = str(media.relative_to(root)) if media else f"kinetics400/{split}/{stem}.mp4"
             entries.append(Entry(stem, fields[0], rel, where))
-        # Kinetics ships no class list: the classes are the training labels, sorted.
-        if split != "train":
-            classes |= {e.class_name for e in self.parse(root, "train", Problems(strict=False)).entries}
+        # Kinetics ships no class list: the classes are every label of the train and validation files, sorted.
+        classes = {fields[0] for s in SPLIT_FILES for _, fields in self._rows(root, s) if _well_formed(fields)}
         return Parsed(sorted(classes), entries)
+
+    @staticmethod
+    def _rows(root: Path, split: str) -> list[tuple[str, list[str]]]:
+        """("file:line", fields) of a split's CSV after checking its header."""
+        path = root / ANNOTATIONS / f"{SPLIT_FILES[split]}.csv"
+        rows = read_csv_rows(path)
+        if not rows or [f.strip() for f in rows[0][1][:5]] != HEADER:
+            raise DataError(f"{path}:1: expected the header {','.join(HEADER)}[,is_cc]")
+        return [(f"{path}:{number}", fields) for number, fields in rows[1:]]
+
+
+def _well_formed(fields: list[str]) -> bool:
+    return len(fields) >= 4 and bool(fields[0]) and fields[2].strip().isdigit() and fields[3].strip().isdigit()
 
 
 def _index_clips(root: Path) -> dict[str, Path]:
