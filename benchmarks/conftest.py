@@ -15,6 +15,9 @@ RATIOS = {
     "correlation_speedup_fast_vs_reference": ("test_correlation_forward[reference]", "test_correlation_forward[fast]", ">= 8", "reference / fast forward time"),
     "correlation_fwd_bwd_over_fwd": ("test_correlation_forward_backward[fast]", "test_correlation_forward[fast]", "<= 3", "fast forward+backward / fast forward"),
     "msnet_r50_over_tsm_r50_latency": ("test_model_forward[msnet_r50]", "test_model_forward[tsm_r50]", "<= 1.03", "CPU forward latency, 8x224x224, batch 1 clip"),
+    "loader_ssv1_frames_over_train": ("test_tsm_r18_train_step", "test_loader_batch[ssv1]", ">= 3", "TSM-R18 train step / loader batch, JPEG frames, 8 clips x 8 frames at 64"),
+    "loader_ssv2_webm_over_train": ("test_tsm_r18_train_step", "test_loader_batch[ssv2]", ">= 3", "TSM-R18 train step / loader batch, VP9 WebM via decord"),
+    "loader_kinetics_mp4_over_train": ("test_tsm_r18_train_step", "test_loader_batch[kinetics]", ">= 3", "TSM-R18 train step / loader batch, H.264 MP4 via decord"),
 }  # fmt: skip
 
 
