@@ -45,30 +45,18 @@ def test_invalid_config_is_rejected_with_the_key(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "rows,message",
+    "body,message",
     [
-        ("  a: {model: resnet1000, frames: 8}\n", "row 'a': unknown model 'resnet1000'"),
-        ("  a: {model: tsm_r18, frames: 8, set: [ms.patch]}\n", "does not match"),
+        ("rows:\n  a: {model: resnet1000, frames: 8}\n", "row 'a': unknown model 'resnet1000'"),
+        ("rows:\n  a: {model: tsm_r18, frames: 8, set: [ms.patch]}\n", "does not match"),
+        ("rows: {}\ndata:\n  datasets:\n    ucf101: {videos: 4}\n", "ucf101"),
+        ("rows: {}\ndata:\n  datasets:\n    kinetics: {root: /no/such/folder}\n",
+         "data.datasets.kinetics.root: /no/such/folder"),
     ],
 )
-def test_bad_rows_fail_the_dry_run_naming_the_row(tmp_path, rows, message):
+def test_bad_rows_or_datasets_fail_the_dry_run_naming_the_cause(tmp_path, body, message):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("profile: x\nrows:\n" + rows)
-    run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(bad))
-    assert run.returncode != 0
-    assert message in run.stderr + run.stdout
-
-
-@pytest.mark.parametrize(
-    "data,message",
-    [
-        ("data:\n  datasets:\n    ucf101: {videos: 4}\n", "ucf101"),
-        ("data:\n  datasets:\n    kinetics: {root: /no/such/folder}\n", "data.datasets.kinetics.root: /no/such/folder"),
-    ],
-)
-def test_bad_dataset_config_fails_the_dry_run_naming_the_key(tmp_path, data, message):
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("profile: x\nrows: {}\n" + data)
+    bad.write_text("profile: x\n" + body)
     run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(bad))
     assert run.returncode != 0
     assert message in run.stderr + run.stdout

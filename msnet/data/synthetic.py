@@ -35,11 +35,12 @@ class SynthConfig:
     speed: tuple[float, float] = (2.0, 4.0)  # target travel, pixels per frame
     turn: tuple[float, float] = (5.0, 10.0)  # rotation classes, degrees per frame
     zoom: tuple[float, float] = (0.02, 0.035)  # zoom classes, log-scale per frame
-    object_size: tuple[float, float] = (0.25, 0.4)  # target side, fraction of min(height, width)
+    object_size: tuple[float, float] = (0.3, 0.45)  # target side, fraction of min(height, width)
     pan: float = 1.5  # largest camera pan, pixels per frame (0: static camera)
     distractors: int = 1  # smaller objects oscillating with motions of their own
     occluder: float = 0.25  # probability of a static bar in front of everything
     noise: float = 3.0  # std of Gaussian pixel noise, 0-255 scale
+    clutter: float = 1.0  # contrast of the background's texture (0: flat colour; pan is then invisible)
 
     def __post_init__(self):
         if self.height % 2 or self.width % 2 or self.height < 16 or self.width < 16:
@@ -80,19 +81,31 @@ def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: int) 
     return F.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=False)[0].clamp(0, 1)
 
 
-def _texture(rng: np.random.Generator, height: int, width: int) -> torch.Tensor:
-    """A random texture mixing smooth noise at two scales with stripes or a checkerboard: (3, h, w)."""
-    base = 0.6 * _smooth_noise(rng, height, width, int(rng.integers(6, 16))) + 0.4 * _smooth_noise(rng, height, width, 3)
+def _pattern(rng: np.random.Generator, height: int, width: int, period: tuple[float, float]) -> torch.Tensor:
+    """Stripes at a random angle or a checkerboard, in [0, 1]: (height, width)."""
     y, x = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32),
                           indexing="ij")
-    angle, period = rng.uniform(0, math.pi), rng.uniform(5, 14)
-    phase = (x * math.cos(angle) + y * math.sin(angle)) * (2 * math.pi / period)
+    angle, p = rng.uniform(0, math.pi), rng.uniform(*period)
     if rng.random() < 0.5:
-        pattern = 0.5 + 0.5 * torch.sin(phase)
-    else:
-        pattern = ((torch.floor(x / period * 2) + torch.floor(y / period * 2)) % 2).float()
-    tint = torch.from_numpy(rng.uniform(0.2, 1.0, size=(3, 1, 1)).astype(np.float32))
-    return (0.55 * base + 0.45 * pattern * tint).clamp(0, 1)
+        return 0.5 + 0.5 * torch.sin((x * math.cos(angle) + y * math.sin(angle)) * (2 * math.pi / p))
+    return ((torch.floor(x / p * 2) + torch.floor(y / p * 2)) % 2).float()
+
+
+def _background(rng: np.random.Generator, height: int, width: int, clutter: float = 1.0) -> torch.Tensor:
+    """A muted scene: smooth colour blobs with faint fine detail (enough for motion to be measurable), (3, h, w)."""
+    blobs = _smooth_noise(rng, height, width, int(rng.integers(10, 24)))
+    detail = _smooth_noise(rng, height, width, 3) - 0.5
+    base = torch.from_numpy(rng.uniform(0.3, 0.7, size=(3, 1, 1)).astype(np.float32))
+    return (base + clutter * (0.35 * (blobs - 0.5) + 0.12 * detail)).clamp(0, 1)
+
+
+def _object_texture(rng: np.random.Generator, side: int) -> torch.Tensor:
+    """A high-contrast textured object surface: two random colours mixed by a pattern, (3, side, side)."""
+    a, b = (torch.from_numpy(rng.uniform(0, 1, size=(3, 1, 1)).astype(np.float32)) for _ in range(2))
+    if float((a - b).abs().sum()) < 0.8:  # keep the two colours apart
+        b = 1 - a
+    mix = _pattern(rng, side, side, (4, 9))
+    return (a * mix + b * (1 - mix) + 0.1 * (_smooth_noise(rng, side, side, 3) - 0.5)).clamp(0, 1)
 
 
 def _shape_mask(rng: np.random.Generator, side: int) -> torch.Tensor:
@@ -117,7 +130,11 @@ def _shape_mask(rng: np.random.Generator, side: int) -> torch.Tensor:
 
 
 def _object_sprite(rng: np.random.Generator, side: int) -> torch.Tensor:
-    return torch.cat([_texture(rng, side, side), _shape_mask(rng, side)[None]])
+    """RGBA sprite: textured surface, random shape, a dark rim so the outline stays visible on any background."""
+    mask = _shape_mask(rng, side)
+    rim = (mask - F.max_pool2d(-mask[None, None], 3, 1, 1)[0, 0].neg()).clamp(0, 1)  # mask minus its erosion
+    surface = _object_texture(rng, side) * (1 - 0.7 * rim)
+    return torch.cat([surface, mask[None]])
 
 
 # ---------------------------------------------------------------------------------------------------- poses
@@ -216,7 +233,7 @@ def generate_video(cfg: SynthConfig, seed: int, index: int, label: int | None = 
 
     margin = int(math.ceil(cfg.pan * steps / 2)) + 4
     frame_center = np.array([(cfg.width - 1) / 2, (cfg.height - 1) / 2])
-    background = torch.cat([_texture(rng, cfg.height + 2 * margin, cfg.width + 2 * margin),
+    background = torch.cat([_background(rng, cfg.height + 2 * margin, cfg.width + 2 * margin, cfg.clutter),
                             torch.ones(1, cfg.height + 2 * margin, cfg.width + 2 * margin)])
     layers = [Layer(background, _affine(frame_center + pan, zeros, zeros))]
 
@@ -235,7 +252,7 @@ def generate_video(cfg: SynthConfig, seed: int, index: int, label: int | None = 
         vertical = rng.random() < 0.5
         thick = max(4, int(0.12 * (cfg.width if vertical else cfg.height)))
         long = (cfg.height if vertical else cfg.width) + 2
-        bar = torch.cat([_texture(rng, long if vertical else thick, thick if vertical else long),
+        bar = torch.cat([_background(rng, long if vertical else thick, thick if vertical else long) * 0.6,
                          torch.ones(1, long if vertical else thick, thick if vertical else long)])
         where = np.array([rng.uniform(0.2, 0.8) * cfg.width, frame_center[1]] if vertical else
                          [frame_center[0], rng.uniform(0.2, 0.8) * cfg.height])
