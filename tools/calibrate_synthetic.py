@@ -65,7 +65,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--frames", type=int, default=8)
     parser.add_argument("--crop", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=0.01)
+    # The paper's 0.01 at batch 48, scaled linearly to batch 8: 0.01 itself diverges from scratch (measured).
+    parser.add_argument("--lr", type=float, default=0.01 * 8 / 48)
     parser.add_argument("--set", action="append", default=[])
     parser.add_argument("--out", help="append the results as JSON lines here")
     args = parser.parse_args()
