@@ -196,6 +196,28 @@ def cmd_check_decoding(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shard(text: str) -> tuple[int, int]:
+    shard, sep, shards = text.partition("/")
+    if not sep or not shard.isdigit() or not shards.isdigit() or not 0 <= int(shard) < int(shards):
+        raise argparse.ArgumentTypeError(f"shard must look like I/N with 0 <= I < N, e.g. 0/4, got {text!r}")
+    return int(shard), int(shards)
+
+
+def cmd_extract_frames(args: argparse.Namespace) -> int:
+    from msnet.data.extract import extract_shard, merge_frame_lists
+
+    if args.merge:
+        result = merge_frame_lists(args.prepared, args.merge)
+    else:
+        shard, shards = args.shard
+        result = extract_shard(args.prepared, shard, shards, args.short_side)
+        result = {k: v for k, v in result.items() if k != "frames"} | {"videos": len(result["frames"])}
+    print(json.dumps(result, indent=2))
+    if result.get("errors") or result.get("failed"):
+        log.warning("some videos could not be decoded; they are left out of the frame lists and counted")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m msnet", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -266,6 +288,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="for unsafe (container, codec) groups: H.264 MP4, JPEG frames, or only report")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes")
     p.set_defaults(func=cmd_check_decoding)
+
+    p = sub.add_parser("extract-frames", help="videos -> JPEG frame folders, one shard at a time (resumable)")
+    p.add_argument("prepared", help="output folder of `prepare` and `check-decoding`")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--shard", type=_shard, metavar="I/N", help="extract shard I of N (video i goes to i %% N)")
+    group.add_argument("--merge", type=int, metavar="N", help="write frames/<split>.txt from the N shard manifests")
+    p.add_argument("--short-side", type=int, help="resize frames to this short side (default: keep the size)")
+    p.set_defaults(func=cmd_extract_frames)
 
     p = sub.add_parser("report", help="tables and the audit from result JSONs")
     p.add_argument(

@@ -95,6 +95,8 @@ def test_cost_workflow_end_to_end(tmp_path):
     assert "## Data stages" in audit and "unsafe for decord" in audit
     lists = {d: (tmp_path / f"results/ci/data/{d}/train.txt").read_text() for d in ("ssv1", "ssv2", "kinetics", "hmdb51")}
     assert all(len(text.splitlines()) == 16 for text in lists.values())
+    frames = (tmp_path / "results/ci/data/kinetics/frames/train.txt").read_text().splitlines()
+    assert len(frames) == 16 and "| 20 videos |" in data  # extracted in two shard jobs
     # A second run has nothing to do.
     again = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / ".test" / "config.yaml"))
     assert "Nothing to be done" in again.stdout + again.stderr

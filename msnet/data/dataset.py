@@ -28,13 +28,15 @@ class VideoDataset(Dataset):
 
     def __init__(self, prepared: str | Path, split: str, frames: int, transform: ClipTransform,
                  protocol: str = "train", new_length: int = 1, clips: int = 10, backend: str = "decord",
-                 lenient: bool = False, skip_log: str | Path | None = None, seed: int = 0):
+                 lenient: bool = False, skip_log: str | Path | None = None, seed: int = 0, lists: str = ""):
+        """``lists`` picks a list folder inside ``prepared``: "" for the decode-checked lists, "frames" for the
+        extracted-frame lists of ``python -m msnet extract-frames``."""
         prepared = Path(prepared)
         summary = prepared / "summary.json"
         if not summary.exists():
             raise DataError(f"{summary}: not found; run `python -m msnet prepare` first")
         self.root = Path(json.loads(summary.read_text())["root"])
-        list_path = prepared / f"{split}.txt"
+        list_path = prepared / lists / f"{split}.txt"
         if not list_path.exists():
             raise DataError(f"{list_path}: not found; run `python -m msnet check-decoding` after prepare")
         self.items = read_list(list_path)

@@ -24,7 +24,7 @@ from msnet.data.formats import SPLITS, DataError
 from msnet.data.formats.common import write_text
 from msnet.data.prepare import read_list
 from msnet.data.readers import read_frames
-from msnet.data.video_io import VideoError, decode_all, probe, write_video
+from msnet.data.video_io import VideoError, decode_all, probe, write_frame_folder, write_video
 
 ACTIONS = ("transcode", "frames", "none")  # transcoding cannot fix a decord error (e.g. width < 64): use frames
 TOLERANCE = 2.0  # mean absolute difference (0-255) above which a returned frame is not the requested one
@@ -82,14 +82,10 @@ def _replace(job: tuple[str, str, str, str]) -> tuple[str, int]:
     frames = decode_all(Path(root) / media)
     if action == "transcode":
         target = Path(out) / "transcoded" / Path(media).with_suffix(".mp4")
-        if not target.exists():
-            write_video(target, frames)
+        write_video(target, frames)
     else:
-        from msnet.data.synth_writer import _write_frames
-
         target = Path(out) / "frames" / Path(media).with_suffix("")
-        if not (target / "img_{:05d}.jpg".format(len(frames))).exists():
-            _write_frames(target, frames, "img_{:05d}.jpg")
+        write_frame_folder(target, frames)
     return str(target), len(frames)
 
 

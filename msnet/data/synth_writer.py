@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 from msnet.data.formats import Format, Record, get_format
 from msnet.data.motion_classes import CLASSES
 from msnet.data.synthetic import SynthConfig, generate_video
-from msnet.data.video_io import write_video
+from msnet.data.video_io import write_frame_folder, write_video
 
 GROUND_TRUTH = "ground_truth"
 VAL_EVERY = 5  # one video in five of every class is held out for validation
@@ -40,25 +39,13 @@ def ground_truth_path(root: Path, key: str) -> Path:
     return root / GROUND_TRUTH / f"{key}.npz"
 
 
-def _write_frames(folder: Path, frames: np.ndarray, template: str) -> None:
-    from PIL import Image
-
-    partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    for i, frame in enumerate(frames, 1):  # 1-based frame files, as every provider
-        Image.fromarray(frame).save(partial / template.format(i), quality=90)
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.rename(folder)
-
-
 def _write_one(job: tuple[str, str, dict, int, Record]) -> dict:
     fmt_name, root, cfg_dict, seed, record = job
     root, fmt, cfg = Path(root), get_format(fmt_name), SynthConfig(**cfg_dict)
     video = generate_video(cfg, seed, record.index)
     media = fmt.media_path(root, record)
     if fmt.media == "frames":
-        _write_frames(media, video.frames, fmt.frame_template)
+        write_frame_folder(media, video.frames, fmt.frame_template)
     else:
         write_video(media, video.frames)
     gt = ground_truth_path(root, record.key)

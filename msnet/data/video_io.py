@@ -61,6 +61,28 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float = 12.0) -> None
     tmp.replace(path)  # a killed writer never leaves a file that looks complete
 
 
+def write_frame_folder(folder: str | Path, frames: np.ndarray, template: str = "img_{:05d}.jpg",
+                       short_side: int | None = None) -> None:
+    """Write frames as 1-based JPEGs (quality 90), optionally resized to a short side; atomic: the folder appears
+    complete or not at all, so a killed job leaves nothing that looks done."""
+    import shutil
+
+    from PIL import Image
+
+    folder = Path(folder)
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for i, frame in enumerate(frames, 1):
+        image = Image.fromarray(frame)
+        if short_side:
+            scale = short_side / min(image.size)
+            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.BILINEAR)
+        image.save(partial / template.format(i), quality=90)
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+
+
 def _open(path: str | Path):
     import av
 

@@ -8,12 +8,13 @@ from pathlib import Path
 
 def load_data_stages(paths: list[str]) -> list[dict]:
     """One record per dataset folder from its ``summary.json`` and (when present) ``decode_check.json``."""
-    folders = sorted({Path(p).parent for p in paths})
+    folders = sorted({Path(p).parent for p in paths if Path(p).parent.name != "frames"})
     out = []
     for folder in folders:
         summary = json.loads((folder / "summary.json").read_text())
-        check_path = folder / "decode_check.json"
+        check_path, frames_path = folder / "decode_check.json", folder / "frames" / "summary.json"
         summary["decode_check"] = json.loads(check_path.read_text()) if check_path.exists() else None
+        summary["frames"] = json.loads(frames_path.read_text()) if frames_path.exists() else None
         out.append(summary)
     return out
 
@@ -21,8 +22,9 @@ def load_data_stages(paths: list[str]) -> list[dict]:
 def data_lines(stages: list[dict]) -> list[str]:
     """Markdown table lines: one row per dataset, counts never hidden."""
     lines = [
-        "| dataset | root | train listed / kept | val listed / kept | missing | skipped (reason: count) | decode check |",
-        "|---|---|---|---|---|---|---|",
+        "| dataset | root | train listed / kept | val listed / kept | missing | skipped (reason: count) | decode check "
+        "| frames extracted |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for s in stages:
         splits = s["splits"]
@@ -30,7 +32,8 @@ def data_lines(stages: list[dict]) -> list[str]:
         reasons = ", ".join(f"{k}: {n}" for k, n in s.get("skipped_by_reason", {}).items()) or "0"
         lines.append(
             f"| {s['dataset']} | `{Path(s['root']).name}` | {splits['train']['listed']} / {splits['train']['written']} "
-            f"| {splits['val']['listed']} / {splits['val']['written']} | {missing} | {reasons} | {_check(s)} |"
+            f"| {splits['val']['listed']} / {splits['val']['written']} | {missing} | {reasons} | {_check(s)} "
+            f"| {_frames(s)} |"
         )
     return lines
 
@@ -52,6 +55,14 @@ def _check(summary: dict) -> str:
     if check.get("unreadable_dropped"):
         parts.append(f"{check['unreadable_dropped']} unreadable dropped")
     return "; ".join(parts)
+
+
+def _frames(summary: dict) -> str:
+    frames = summary.get("frames")
+    if frames is None:
+        return "no"
+    failed = len(frames["failed"])
+    return f"{frames['videos']} videos" + (f", {failed} failed to decode (left out)" if failed else "")
 
 
 def data_markdown(stages: list[dict]) -> str:

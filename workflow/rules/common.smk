@@ -24,6 +24,8 @@ wildcard_constraints:
     spec="official|paper",
     row="|".join(re.escape(r) for r in ROWS) if ROWS else "^$",
     dataset="ssv1|ssv2|kinetics|hmdb51",
+    shard=r"\d+",
+    shards=r"\d+",
 
 
 def check_rows():
@@ -134,9 +136,22 @@ def prepare_arguments(wildcards):
 
 
 def data_results():
-    """Per dataset: the prepare summary and the decode check (the lists loaders read come with them)."""
+    """Per dataset: the prepare summary and the decode check (the lists loaders read come with them), and the
+    extracted-frame lists where extraction is on."""
     folder = f"results/{PROFILE}/data"
-    return [f"{folder}/{d}/{name}" for d in DATASETS for name in ("summary.json", "decode_check.json")]
+    out = [f"{folder}/{d}/{name}" for d in DATASETS for name in ("summary.json", "decode_check.json")]
+    return out + [f"{folder}/{d}/frames/summary.json" for d in DATASETS if DATA["datasets"][d]["extract_frames"]]
+
+
+def shard_manifests(wildcards):
+    shards = DATA["frames"]["shards"]
+    return [f"results/{wildcards.profile}/data/{wildcards.dataset}/frames/shard-{i}-of-{shards}.json"
+            for i in range(shards)]
+
+
+def short_side_argument(wildcards):
+    side = DATA["frames"]["short_side"]
+    return f"--short-side {side}" if side else ""
 
 
 def report_files():

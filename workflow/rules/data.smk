@@ -65,3 +65,38 @@ rule check_decoding:
     shell:
         "python -m msnet check-decoding results/{wildcards.profile}/data/{wildcards.dataset} --sample {params.sample} "
         "--action {params.action} --workers {threads} > {log} 2>&1"
+
+
+# Videos -> JPEG frame folders, one job per shard (resumable), then lists pointing at the folders.
+rule extract_frames:
+    input:
+        lists=expand("results/{{profile}}/data/{{dataset}}/{split}.txt", split=SPLITS),
+        code=package_code("data/extract.py", "data/video_io.py"),
+    output:
+        "results/{profile}/data/{dataset}/frames/shard-{shard}-of-{shards}.json",
+    log:
+        "logs/{profile}/extract_frames/{dataset}-{shard}-of-{shards}.log",
+    params:
+        short_side=short_side_argument,
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet extract-frames results/{wildcards.profile}/data/{wildcards.dataset} "
+        "--shard {wildcards.shard}/{wildcards.shards} {params.short_side} > {log} 2>&1"
+
+
+rule frame_lists:
+    input:
+        shard_manifests,
+    output:
+        lists=expand("results/{{profile}}/data/{{dataset}}/frames/{split}.txt", split=SPLITS),
+        summary="results/{profile}/data/{dataset}/frames/summary.json",
+    log:
+        "logs/{profile}/extract_frames/{dataset}-merge.log",
+    params:
+        shards=config["data"]["frames"]["shards"],
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet extract-frames results/{wildcards.profile}/data/{wildcards.dataset} --merge {params.shards} "
+        "> {log} 2>&1"
