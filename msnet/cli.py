@@ -148,9 +148,9 @@ def _size(text: str) -> tuple[int, int]:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     from msnet.data.synth_writer import write_benchmark
-    from msnet.data.synthetic import SynthConfig
+    from msnet.data.synthetic import HARD, SynthConfig
 
-    options = {k: v for k, v in yaml_overrides(args.set).items()}
+    options = {**(HARD if args.preset == "hard" else {}), **yaml_overrides(args.set)}
     if args.size:
         options["height"], options["width"] = args.size
     if args.frames:
@@ -262,8 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="the benchmark is a function of the seed")
     p.add_argument("--size", type=_size, help="HxW of the frames (default 96x128)")
     p.add_argument("--frames", type=int, help="frames per video (default 24)")
+    p.add_argument("--preset", choices=("default", "hard"), default="default",
+                   help="default: the calibrated benchmark; hard: camera pan, a distractor, occluders, busy backgrounds")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="difficulty knob of SynthConfig, e.g. pan=0 distractors=2 speed=[2,4] noise=0")
+                   help="difficulty knob of SynthConfig (after the preset), e.g. pan=1 distractors=2 speed=[2,4]")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes")
     p.set_defaults(func=cmd_synth)
 

@@ -20,9 +20,11 @@ from msnet.data.transforms import recipe
 from msnet.models.registry import parse_overrides
 
 
-def run(prepared: str, model_name: str, epochs: int, frames: int, crop: int, lr: float, overrides: dict) -> dict:
+def run(prepared: str, model_name: str, epochs: int, frames: int, crop: int, lr: float, overrides: dict,
+        augment: bool = True) -> dict:
     torch.manual_seed(0)
-    train = VideoDataset(prepared, "train", frames, recipe("ssv1", True, crop=crop))
+    train = VideoDataset(prepared, "train", frames, recipe("ssv1", augment, crop=crop),
+                         protocol="train" if augment else "val")
     val = VideoDataset(prepared, "val", frames, recipe("ssv1", False, crop=crop), protocol="val")
     classes = max(train.labels) + 1
     model = create_model(model_name, num_frames=frames, num_classes=classes, **overrides)
@@ -43,7 +45,7 @@ def run(prepared: str, model_name: str, epochs: int, frames: int, crop: int, lr:
         scheduler.step()
         history.append({"epoch": epoch, "loss": round(loss.item(), 3), "top1": evaluate(model, val)})
         print(model_name, history[-1], f"{time.time() - start:.0f}s", flush=True)
-    return {"model": model_name, "overrides": overrides, "epochs": epochs, "frames": frames, "crop": crop,
+    return {"model": model_name, "overrides": overrides, "augment": augment, "lr": lr, "epochs": epochs, "frames": frames, "crop": crop,
             "top1": history[-1]["top1"], "best_top1": max(h["top1"] for h in history), "history": history,
             "seconds": round(time.time() - start)}
 
@@ -68,11 +70,14 @@ def main() -> None:
     # The paper's 0.01 at batch 48, scaled linearly to batch 8: 0.01 itself diverges from scratch (measured).
     parser.add_argument("--lr", type=float, default=0.01 * 8 / 48)
     parser.add_argument("--set", action="append", default=[])
+    parser.add_argument("--no-augment", action="store_true",
+                        help="train with the evaluation transform and centre frames (no multi-scale crop, no jitter)")
     parser.add_argument("--out", help="append the results as JSON lines here")
     args = parser.parse_args()
     torch.set_num_threads(2)
     for name in args.models:
-        result = run(args.prepared, name, args.epochs, args.frames, args.crop, args.lr, parse_overrides(args.set))
+        result = run(args.prepared, name, args.epochs, args.frames, args.crop, args.lr, parse_overrides(args.set),
+                     augment=not args.no_augment)
         print(json.dumps(result), flush=True)
         if args.out:
             with open(args.out, "a") as f:

@@ -26,7 +26,8 @@ from msnet.data.motion_classes import CLASSES, MotionClass
 
 @dataclass(frozen=True)
 class SynthConfig:
-    """What a synthetic video looks like. Defaults are the calibrated benchmark (docs/synthetic.md)."""
+    """What a synthetic video looks like. The defaults are the calibrated benchmark (docs/synthetic.md): TSM-R18 from
+    scratch reaches about 58 % top-1 on 16 classes after 2 epochs of 2400 videos. HARD adds every difficulty knob."""
 
     height: int = 96
     width: int = 128
@@ -35,12 +36,12 @@ class SynthConfig:
     speed: tuple[float, float] = (2.0, 4.0)  # target travel, pixels per frame
     turn: tuple[float, float] = (5.0, 10.0)  # rotation classes, degrees per frame
     zoom: tuple[float, float] = (0.02, 0.035)  # zoom classes, log-scale per frame
-    object_size: tuple[float, float] = (0.3, 0.45)  # target side, fraction of min(height, width)
-    pan: float = 1.5  # largest camera pan, pixels per frame (0: static camera)
-    distractors: int = 1  # smaller objects oscillating with motions of their own
-    occluder: float = 0.25  # probability of a static bar in front of everything
-    noise: float = 3.0  # std of Gaussian pixel noise, 0-255 scale
-    clutter: float = 1.0  # contrast of the background's texture (0: flat colour; pan is then invisible)
+    object_size: tuple[float, float] = (0.35, 0.5)  # target side, fraction of min(height, width)
+    pan: float = 0.0  # largest camera pan, pixels per frame (0: static camera)
+    distractors: int = 0  # smaller objects oscillating with motions of their own
+    occluder: float = 0.0  # probability of a static bar in front of everything
+    noise: float = 2.0  # std of Gaussian pixel noise, 0-255 scale
+    clutter: float = 0.3  # contrast of the background's texture (0: flat colour; pan is then invisible)
 
     def __post_init__(self):
         if self.height % 2 or self.width % 2 or self.height < 16 or self.width < 16:
@@ -53,6 +54,10 @@ class SynthConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# Camera pan, a distractor, an occluder, busy backgrounds: TSM-R18 stays at chance on it within the default budget.
+HARD = {"pan": 1.5, "distractors": 1, "occluder": 0.25, "noise": 3.0, "clutter": 1.0, "object_size": (0.3, 0.45)}
 
 
 @dataclass

@@ -125,7 +125,7 @@ def synthetic_arguments(wildcards):
     synthetic = DATA["synthetic"]
     height, width = synthetic["size"]
     args = [f"--videos {DATA['datasets'][wildcards.dataset]['videos']}", f"--seed {synthetic['seed']}",
-            f"--size {height}x{width}", f"--frames {synthetic['frames']}"]
+            f"--size {height}x{width}", f"--frames {synthetic['frames']}", f"--preset {synthetic['preset']}"]
     args += [f"--set '{key}={value}'" for key, value in synthetic["set"].items()]
     return " ".join(args)
 
