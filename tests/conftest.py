@@ -19,19 +19,21 @@ def translated_pair(channels: int, size: int, dx: int, dy: int, norm: float | No
     return torch.cat([f0, f1])
 
 
-SMALL = dict(height=32, width=64, frames=10)  # decord fails below 64 px wide  # tiny videos: every format written and prepared in seconds
+# Tiny videos (decord fails below 64 px wide), with every difficulty knob on: camera pan makes every frame distinct,
+# which the frame-identity checks of the decoding tests need.
+SMALL = dict(height=32, width=64, frames=10)  # tiny videos: every format written and prepared in seconds
 
 
 @pytest.fixture(scope="session")
 def synthetic_roots(tmp_path_factory):
     """The synthetic benchmark in all four provider formats (40 videos each): {format: root}."""
     from msnet.data.synth_writer import write_benchmark
-    from msnet.data.synthetic import SynthConfig
+    from msnet.data.synthetic import HARD, SynthConfig
 
     base = tmp_path_factory.mktemp("synthetic")
     roots = {}
     for name in ("ssv1", "ssv2", "kinetics", "hmdb51"):
-        write_benchmark(name, base / name, SynthConfig(**SMALL), videos=40, seed=3, workers=1, progress=False)
+        write_benchmark(name, base / name, SynthConfig(**SMALL, **HARD), videos=40, seed=3, workers=1, progress=False)
         roots[name] = base / name
     return roots
 
