@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from msnet.data.formats.base import Format, Record
-from msnet.data.formats.common import Entry, Parsed, Problems, read_json
+from msnet.data.formats.common import Entry, Parsed, Problems, read_json, write_text
 from msnet.data.motion_classes import template
 
 PREFIX = "something-something-v2"
@@ -22,10 +23,6 @@ class SSv2(Format):
         return root / VIDEOS / f"{record.key}.webm"
 
     def write_annotations(self, root: Path, classes: list[str], records: list[Record]) -> None:
-        import json
-
-        from msnet.data.formats.common import write_text
-
         # The provider's labels JSON is in sorted order with string indices.
         labels = {name: str(i) for i, name in enumerate(sorted(classes))}
         write_text(root / "labels" / f"{PREFIX}-labels.json", [json.dumps(labels, indent=1)])
