@@ -21,10 +21,10 @@ from msnet.models.registry import parse_overrides
 
 
 def run(prepared: str, model_name: str, epochs: int, frames: int, crop: int, lr: float, overrides: dict,
-        augment: bool = True) -> dict:
-    torch.manual_seed(0)
+        augment: bool = True, seed: int = 0) -> dict:
+    torch.manual_seed(seed)
     train = VideoDataset(prepared, "train", frames, recipe("ssv1", augment, crop=crop),
-                         protocol="train" if augment else "val")
+                         protocol="train" if augment else "val", seed=seed)
     val = VideoDataset(prepared, "val", frames, recipe("ssv1", False, crop=crop), protocol="val")
     classes = max(train.labels) + 1
     model = create_model(model_name, num_frames=frames, num_classes=classes, **overrides)
@@ -35,7 +35,7 @@ def run(prepared: str, model_name: str, epochs: int, frames: int, crop: int, lr:
         train.set_epoch(epoch)
         model.train()
         loader = DataLoader(train, batch_size=8, shuffle=True, num_workers=1, collate_fn=collate_skipping,
-                            generator=torch.Generator().manual_seed(epoch), drop_last=True)
+                            generator=torch.Generator().manual_seed(1000 * seed + epoch), drop_last=True)
         for clips, labels, _ in loader:
             optimizer.zero_grad()
             loss = torch.nn.functional.cross_entropy(model(clips.flatten(0, 2)), labels)
@@ -45,7 +45,7 @@ def run(prepared: str, model_name: str, epochs: int, frames: int, crop: int, lr:
         scheduler.step()
         history.append({"epoch": epoch, "loss": round(loss.item(), 3), "top1": evaluate(model, val)})
         print(model_name, history[-1], f"{time.time() - start:.0f}s", flush=True)
-    return {"model": model_name, "overrides": overrides, "augment": augment, "lr": lr, "epochs": epochs, "frames": frames, "crop": crop,
+    return {"model": model_name, "overrides": overrides, "augment": augment, "lr": lr, "seed": seed, "epochs": epochs, "frames": frames, "crop": crop,
             "top1": history[-1]["top1"], "best_top1": max(h["top1"] for h in history), "history": history,
             "seconds": round(time.time() - start)}
 
@@ -70,6 +70,7 @@ def main() -> None:
     # The paper's 0.01 at batch 48, scaled linearly to batch 8: 0.01 itself diverges from scratch (measured).
     parser.add_argument("--lr", type=float, default=0.01 * 8 / 48)
     parser.add_argument("--set", action="append", default=[])
+    parser.add_argument("--seed", type=int, default=0, help="initialisation, clip sampling and batch order")
     parser.add_argument("--no-augment", action="store_true",
                         help="train with the evaluation transform and centre frames (no multi-scale crop, no jitter)")
     parser.add_argument("--out", help="append the results as JSON lines here")
@@ -77,7 +78,7 @@ def main() -> None:
     torch.set_num_threads(2)
     for name in args.models:
         result = run(args.prepared, name, args.epochs, args.frames, args.crop, args.lr, parse_overrides(args.set),
-                     augment=not args.no_augment)
+                     augment=not args.no_augment, seed=args.seed)
         print(json.dumps(result), flush=True)
         if args.out:
             with open(args.out, "a") as f:
