@@ -16,7 +16,6 @@ class DataError(ValueError):
 class Entry:
     """One labelled video of a split, as the provider lists it."""
 
-    key: str  # the provider's id (folder, file stem)
     class_name: str
     media: str  # frame folder or video file, relative to the dataset root
     where: str  # "file:line" of the annotation, for error messages

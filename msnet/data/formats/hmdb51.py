@@ -51,7 +51,7 @@ class HMDB51(Format):
                 if len(parts) != 2 or parts[1] not in ("0", "1", "2") or not parts[0].endswith(".avi"):
                     problems.report(where, "expected '<video>.avi <0|1|2>'", text)
                 elif parts[1] == CODES[split]:
-                    entries.append(Entry(parts[0][:-4], name, f"{VIDEOS}/{name}/{parts[0]}", where))
+                    entries.append(Entry(name, f"{VIDEOS}/{name}/{parts[0]}", where))
         return Parsed(classes, entries)
 
 

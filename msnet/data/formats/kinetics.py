@@ -59,9 +59,10 @@ class Kinetics(Format):
             stem = clip_stem(fields[1].strip(), int(fields[2]), int(fields[3]))
             media = clips.get(stem)
             rel = str(media.relative_to(root)) if media else f"kinetics400/{split}/{stem}.mp4"
-            entries.append(Entry(stem, fields[0], rel, where))
+            entries.append(Entry(fields[0], rel, where))
         # Kinetics ships no class list: the classes are every label of the train and validation files, sorted.
-        classes = {fields[0] for s in SPLIT_FILES for _, fields in self._rows(root, s) if _well_formed(fields)}
+        both = rows + [row for s in SPLIT_FILES if s != split for row in self._rows(root, s)]
+        classes = {fields[0] for _, fields in both if _well_formed(fields)}
         return Parsed(sorted(classes), entries)
 
     @staticmethod

@@ -40,5 +40,5 @@ class SSv1(Format):
                 problems.report(where, f"unknown class (not in {labels.name})", name.strip())
             else:
                 key = key.strip()
-                entries.append(Entry(key, name.strip(), f"{FRAMES}/{key}", where))
+                entries.append(Entry(name.strip(), f"{FRAMES}/{key}", where))
         return Parsed(classes, entries)

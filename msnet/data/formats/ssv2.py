@@ -57,5 +57,5 @@ class SSv2(Format):
                 problems.report(where, f"unknown class (not in {labels_path.name})", name)
                 continue
             key = str(item["id"])
-            entries.append(Entry(key, name, f"{VIDEOS}/{key}.webm", where))
+            entries.append(Entry(name, f"{VIDEOS}/{key}.webm", where))
         return Parsed(classes, entries)
