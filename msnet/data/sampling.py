@@ -55,6 +55,13 @@ def dense(n: int, T: int, rng: np.random.Generator, window: int = DENSE_WINDOW) 
     return ((np.arange(T) * stride + start) % n)[None] + 1
 
 
+def dense_val(n: int, T: int, window: int = DENSE_WINDOW) -> np.ndarray:
+    """Dense validation (TSM ``_get_val_indices``): one window starting at ``(1 + n - window) // 2``."""
+    span, stride = max(1, 1 + n - window), window // T
+    start = 0 if span == 1 else span // 2
+    return ((np.arange(T) * stride + start) % n)[None] + 1
+
+
 def dense_test(n: int, T: int, clips: int = 10, window: int = DENSE_WINDOW) -> np.ndarray:
     """Dense test sampling: ``clips`` windows with starts spread uniformly over the video."""
     span, stride = max(1, 1 + n - window), window // T
@@ -77,7 +84,7 @@ def expand(starts: np.ndarray, n: int, L: int = 1) -> np.ndarray:
 
 
 def sample(protocol: str, n: int, T: int, rng: np.random.Generator, L: int = 1, clips: int = 10) -> np.ndarray:
-    """Frame ids (clips, T*L) for a named protocol: train | val | test | twice | random_clips | dense | dense_test |
+    """Frame ids (clips, T*L) for a named protocol: train | val | test | twice | random_clips | dense | dense_val | dense_test |
     uniform_test."""
     if n < 1:
         raise ValueError(f"a video with {n} frames cannot be sampled")
@@ -88,6 +95,7 @@ def sample(protocol: str, n: int, T: int, rng: np.random.Generator, L: int = 1, 
         "twice": lambda: segment_test(n, T, L, twice=True),
         "random_clips": lambda: segment_random_clips(n, T, clips, rng, L),
         "dense": lambda: dense(n, T, rng),
+        "dense_val": lambda: dense_val(n, T),
         "dense_test": lambda: dense_test(n, T, clips),
         "uniform_test": lambda: uniform_test(n, T, clips),
     }

@@ -1,0 +1,340 @@
+"""The training loop: a recipe, a model spec and a prepared dataset in; checkpoints, a per-epoch log and a result out.
+
+Resumable at any point: ``<out>/checkpoint.pt`` is rewritten atomically at the end of every epoch (and every
+``checkpoint_steps`` batches inside one); starting again with the same arguments continues from it, and on the CPU
+with deterministic settings the finished run is bitwise identical to an uninterrupted one (tested with SIGKILL).
+Under ``torchrun`` each process trains ``batch_size / world`` videos of every global batch (DDP; NCCL on GPUs, gloo
+on CPUs); only rank 0 evaluates, logs and writes files.
+
+Every epoch is evaluated on the validation split with ``eval_protocol`` (the official loop does this too); the best
+epoch's weights go to ``best.pt`` (the paper reports best-epoch accuracy) and both best and last are recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from msnet.data.dataset import collate_skipping, read_skips
+from msnet.provenance import provenance
+from msnet.train import checkpoint as ckpt
+from msnet.train import distributed
+from msnet.train.batches import epoch_batches
+from msnet.train.clips import class_names, evaluation_set, training_set
+from msnet.train.evaluate import predict
+from msnet.train.metrics import summarize, topk_correct
+from msnet.train.model_spec import build_model
+from msnet.train.param_groups import parameter_groups, set_learning_rate
+from msnet.train.recipes import Recipe
+
+log = logging.getLogger("msnet.train")
+
+LOG_FIELDS = ("epoch", "lr", "train_loss", "train_top1", "val_top1", "val_top5", "clips_per_s", "train_seconds",
+              "eval_seconds", "resumed")
+
+
+@dataclass
+class TrainConfig:
+    """One training run. ``overrides`` are model options (``ms.patch=7`` parsed); ``init`` a checkpoint to fine-tune
+    from (tensors with matching names and shapes); ``pretrained`` ImageNet weights (``imagenet`` or a path, never a
+    download; ``None`` = random initialisation, recorded in the result). ``bn_chunks`` splits each batch into that
+    many chunks, each with its own BatchNorm statistics and gradients accumulated: what ``bn_chunks`` GPUs do (the
+    official runs: batch 48 on 4 GPUs, BN over 12 clips), on any number of devices."""
+
+    prepared: str
+    model: str
+    frames: int
+    out: str
+    recipe: Recipe
+    overrides: dict = field(default_factory=dict)
+    crop: int = 224
+    seed: int = 0
+    device: str = "auto"
+    workers: int = 2
+    pretrained: str | None = None
+    init: str | None = None
+    checkpoint_steps: int = 0
+    eval_protocol: str = "1clip"
+    eval_batch: int = 8
+    amp: bool = False
+    channels_last: bool = False
+    deterministic: bool = True
+    lenient: bool = False
+    lists: str = ""
+    tensorboard: str | None = None
+    progress: bool = True
+    row: str | None = None
+    bn_chunks: int = 1
+
+
+def model_spec(cfg: TrainConfig, num_classes: int) -> dict:
+    return {"model": cfg.model, "frames": cfg.frames, "num_classes": num_classes, "dropout": cfg.recipe.dropout,
+            "overrides": cfg.overrides, "pretrained": cfg.pretrained, "crop": cfg.crop,
+            "sampling": cfg.recipe.sampling, "lists": cfg.lists}
+
+
+def run_identity(cfg: TrainConfig, spec: dict) -> dict:
+    """What must not change between a run and its resumption."""
+    return {"spec": spec, "recipe": cfg.recipe.to_dict(), "seed": cfg.seed, "init": cfg.init,
+            "prepared": str(Path(cfg.prepared).resolve())}
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig):
+        self.cfg, self.recipe = cfg, cfg.recipe
+        self.ctx = distributed.setup(cfg.device)
+        if cfg.amp and self.ctx.device.type != "cuda":
+            raise ValueError("amp (float16 mixed precision) needs a CUDA device; drop --amp on the CPU")
+        if cfg.deterministic:
+            torch.use_deterministic_algorithms(True, warn_only=True)
+            torch.backends.cudnn.benchmark = False
+        self.out = Path(cfg.out)
+        self.names = class_names(cfg.prepared)
+        self.spec = model_spec(cfg, len(self.names))
+        self.identity = run_identity(cfg, self.spec)
+        torch.manual_seed(cfg.seed)  # initialisation (the classifier, MS layers, everything not pretrained)
+        self.model = build_model(self.spec, load_pretrained=True)
+        torch.manual_seed(cfg.seed * 1009 + self.ctx.rank)  # dropout: a different stream on every process
+        self.init_missing = ckpt.load_matching(self.model, ckpt.load(cfg.init)["model"]) if cfg.init else []
+        self.model.to(self.ctx.device)
+        if cfg.channels_last:
+            self.model.to(memory_format=torch.channels_last)
+        self.groups = parameter_groups(self.model, self.recipe.fc_lr5)
+        self.optimizer = torch.optim.SGD(self.groups, lr=self.recipe.scaled_lr, momentum=self.recipe.momentum,
+                                         nesterov=self.recipe.nesterov, weight_decay=self.recipe.weight_decay)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=cfg.amp)
+        self.train_set = training_set(cfg.prepared, self.recipe, cfg.frames, cfg.crop, cfg.seed, lists=cfg.lists,
+                                      lenient=cfg.lenient, skip_log=self.out / "skipped_train.log")
+        self.val_set = evaluation_set(cfg.prepared, cfg.eval_protocol, cfg.frames, cfg.crop, self.recipe.sampling,
+                                      lists=cfg.lists, lenient=cfg.lenient, skip_log=self.out / "skipped_val.log")
+        self.steps_per_epoch = len(self.train_set) // self.recipe.batch_size
+        self.state = {"epoch": 0, "step": 0, "running": [0.0, 0.0, 0.0], "history": [], "best": None,
+                      "seconds": 0.0, "epoch_seconds": 0.0, "resumes": 0}
+        self.resume()
+        self.net = self.model
+        if self.ctx.world > 1:
+            ids = [self.ctx.device.index] if self.ctx.device.type == "cuda" else None
+            self.net = DistributedDataParallel(self.model, device_ids=ids)
+        self.writer = self._tensorboard() if self.ctx.main else None
+
+    # -- checkpoints ------------------------------------------------------------------------------------------
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.out / "checkpoint.pt"
+
+    def resume(self) -> None:
+        if not self.checkpoint_path.exists():
+            return
+        saved = ckpt.load(self.checkpoint_path)
+        if saved["identity"] != self.identity:
+            raise RuntimeError(f"{self.checkpoint_path} belongs to a different run (model, recipe, seed or data "
+                               "differ); delete it or choose another output folder")
+        self.model.load_state_dict(saved["model"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.scaler.load_state_dict(saved["scaler"])
+        ckpt.set_rng_state(saved["rng"][self.ctx.rank] if self.ctx.rank < len(saved["rng"]) else saved["rng"][0])
+        self.state = saved["state"]
+        self.state["resumes"] += 1
+        if self.ctx.main:
+            log.info("resumed from %s at epoch %d, batch %d", self.checkpoint_path, self.state["epoch"], self.state["step"])
+
+    def save(self) -> None:
+        """Checkpoint now. Under DDP every rank's RNG state is gathered and the running sums of the epoch are
+        collected on rank 0 (the others restart from zero), so the epoch totals stay right; rank 0 writes."""
+        rng = [ckpt.rng_state()]
+        if self.ctx.world > 1:
+            total = distributed.all_reduce_sum(self.state["running"], self.ctx)
+            self.state["running"] = total if self.ctx.main else [0.0, 0.0, 0.0]
+            rng = [None] * self.ctx.world
+            torch.distributed.all_gather_object(rng, ckpt.rng_state())
+        if self.ctx.main:
+            ckpt.save_atomic({"identity": self.identity, "spec": self.spec, "epoch": self.state["epoch"],
+                              "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                              "scaler": self.scaler.state_dict(), "rng": rng, "state": self.state},
+                             self.checkpoint_path)
+
+    # -- the loop ---------------------------------------------------------------------------------------------
+    def fit(self) -> dict:
+        if self.ctx.main:
+            log.info("%s", self.recipe.describe())
+            log.info("model %s, %d frames, crop %d, %s initialisation, %d train / %d val videos, %d processes",
+                     self.cfg.model, self.cfg.frames, self.cfg.crop, self.cfg.pretrained or "RANDOM",
+                     len(self.train_set), len(self.val_set), self.ctx.world)
+        while self.state["epoch"] < self.recipe.epochs:
+            self.train_epoch()
+            self.end_epoch()
+        distributed.barrier(self.ctx)
+        if self.writer:
+            self.writer.close()
+        return self.result() if self.ctx.main else {}
+
+    def train_epoch(self) -> None:
+        epoch, cfg = self.state["epoch"], self.cfg
+        self.train_set.set_epoch(epoch)
+        batches = epoch_batches(len(self.train_set), self.recipe.batch_size, cfg.seed, epoch, self.ctx.rank,
+                                self.ctx.world, start=self.state["step"])
+        loader = DataLoader(self.train_set, batch_sampler=batches, num_workers=cfg.workers,
+                            collate_fn=collate_skipping, generator=torch.Generator().manual_seed(epoch),
+                            pin_memory=self.ctx.device.type == "cuda")
+        self.net.train()
+        started = time.time()
+        bar = tqdm(loader, total=len(batches), initial=0, desc=f"epoch {epoch + 1}/{self.recipe.epochs}",
+                   disable=not (cfg.progress and self.ctx.main), mininterval=10)
+        for batch in bar:
+            if batch is None:
+                if self.ctx.world > 1:
+                    raise RuntimeError("a whole per-process batch was skipped (lenient mode) under DDP; "
+                                       "repair the listed videos or train in one process")
+                self.state["step"] += 1
+                continue
+            lr = self.recipe.lr_at(epoch, self.state["step"], self.steps_per_epoch)
+            set_learning_rate(self.optimizer, lr, self.recipe.weight_decay)
+            loss, correct, seen = self.train_step(*batch[:2])
+            running = self.state["running"]
+            running[0] += loss * seen
+            running[1] += correct
+            running[2] += seen
+            self.state["step"] += 1
+            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+            if cfg.checkpoint_steps and self.state["step"] % cfg.checkpoint_steps == 0 \
+                    and self.state["step"] < self.steps_per_epoch:
+                self.state["epoch_seconds"] += time.time() - started
+                started = time.time()
+                self.save()
+        self.state["epoch_seconds"] += time.time() - started
+
+    def train_step(self, clips: torch.Tensor, labels: torch.Tensor) -> tuple[float, int, int]:
+        device = self.ctx.device
+        x = clips.flatten(0, 2).to(device, non_blocking=True)
+        if self.cfg.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        labels = labels.to(device, non_blocking=True)
+        chunks = self.cfg.bn_chunks
+        if len(labels) % chunks:
+            raise ValueError(f"a batch of {len(labels)} clips cannot be split into {chunks} BatchNorm chunks")
+        self.optimizer.zero_grad(set_to_none=True)
+        outputs, total = [], 0.0
+        for part, (xs, ys) in enumerate(zip(x.chunk(chunks), labels.chunk(chunks))):
+            sync = part == chunks - 1 or not isinstance(self.net, DistributedDataParallel)
+            with (self.net.no_sync() if not sync else nullcontext()), running_stats_frozen(self.model, part > 0):
+                with torch.autocast(device.type, dtype=torch.float16, enabled=self.cfg.amp):
+                    logits = self.net(xs)
+                    loss = torch.nn.functional.cross_entropy(logits, ys) / chunks
+                self.scaler.scale(loss).backward()
+            outputs.append(logits.detach().float())
+            total += loss.item()
+        logits = torch.cat(outputs)
+        if self.recipe.clip_grad:
+            self.scaler.unscale_(self.optimizer)
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.recipe.clip_grad)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return total, topk_correct(logits, labels, ks=(1,))[1], len(labels)
+
+    def end_epoch(self) -> None:
+        epoch = self.state["epoch"]
+        loss_sum, correct, seen = distributed.all_reduce_sum(self.state["running"], self.ctx)
+        row = {"epoch": epoch + 1, "lr": round(self.recipe.lr_at(epoch), 8),
+               "train_loss": round(loss_sum / max(seen, 1), 4), "train_top1": round(100 * correct / max(seen, 1), 2),
+               "clips_per_s": round(seen / max(self.state["epoch_seconds"], 1e-9), 2),
+               "train_seconds": round(self.state["epoch_seconds"], 1), "resumed": self.state["resumes"] > 0}
+        if self.ctx.main:
+            started = time.time()
+            scores, labels, _ = predict(self.model, self.val_set, self.cfg.eval_batch, self.ctx.device,
+                                        self.cfg.workers, self.cfg.progress, desc=f"val {epoch + 1}")
+            summary = summarize(scores, labels, self.names)
+            row.update(val_top1=summary["top1"], val_top5=summary["top5"],
+                       eval_seconds=round(time.time() - started, 1))
+            if self.state["best"] is None or summary["top1"] > self.state["best"]["val_top1"]:
+                self.state["best"] = dict(row)
+                ckpt.save_atomic({"spec": self.spec, "epoch": epoch + 1, "model": self.model.state_dict()},
+                                 self.out / "best.pt")
+            log.info("epoch %d: %s", epoch + 1, row)
+            if self.writer:
+                for key in ("lr", "train_loss", "train_top1", "val_top1", "val_top5", "clips_per_s"):
+                    self.writer.add_scalar(key, row[key], epoch + 1)
+        self.state["seconds"] += self.state["epoch_seconds"] + row.get("eval_seconds", 0.0)
+        self.state["history"].append(row)
+        self.state.update(epoch=epoch + 1, step=0, running=[0.0, 0.0, 0.0], epoch_seconds=0.0)
+        self.save()
+        if self.ctx.main:
+            self.write_log()
+
+    # -- outputs ----------------------------------------------------------------------------------------------
+    def write_log(self) -> None:
+        path = self.out / "log.csv"
+        tmp = path.with_suffix(".csv.tmp")
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=LOG_FIELDS)
+            writer.writeheader()
+            writer.writerows(self.state["history"])
+        tmp.replace(path)
+
+    def result(self) -> dict:
+        history, best = self.state["history"], self.state["best"]
+        skipped = {split: len(read_skips(self.out / f"skipped_{split}.log")) for split in ("train", "val")}
+        return {
+            "row": self.cfg.row, "model": self.cfg.model, "frames": self.cfg.frames, "overrides": self.cfg.overrides,
+            "dataset": str(self.cfg.prepared), "classes": len(self.names), "seed": self.cfg.seed,
+            "initialisation": self.cfg.init or self.cfg.pretrained or "random",
+            "init_tensors_not_loaded": self.init_missing,
+            "recipe": self.recipe.to_dict(), "scaled_lr": self.recipe.scaled_lr, "crop": self.cfg.crop,
+            "eval_protocol": self.cfg.eval_protocol,
+            "best": {"epoch": best["epoch"], "top1": best["val_top1"], "top5": best["val_top5"]},
+            "last": {"epoch": history[-1]["epoch"], "top1": history[-1]["val_top1"], "top5": history[-1]["val_top5"]},
+            "history": history, "skipped": skipped,
+            "train_videos": len(self.train_set), "val_videos": len(self.val_set),
+            "seconds": round(self.state["seconds"], 1), "resumes": self.state["resumes"],
+            "clips_per_s": round(sum(h["clips_per_s"] * h["train_seconds"] for h in history)
+                                 / max(sum(h["train_seconds"] for h in history), 1e-9), 2),
+            "device": str(self.ctx.device), "processes": self.ctx.world, "threads": torch.get_num_threads(),
+            "amp": self.cfg.amp, "channels_last": self.cfg.channels_last, "deterministic": self.cfg.deterministic,
+            "provenance": provenance(self.identity),
+        }
+
+    def _tensorboard(self):
+        if not self.cfg.tensorboard:
+            return None
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError as err:
+            raise RuntimeError("--tensorboard needs the tensorboard package: pip install tensorboard") from err
+        return SummaryWriter(self.cfg.tensorboard)
+
+
+@contextmanager
+def running_stats_frozen(model: torch.nn.Module, frozen: bool):
+    """BatchNorm running statistics left untouched (momentum 0) while ``frozen``: with ``bn_chunks`` only the first
+    chunk updates them, as DDP keeps (and broadcasts) rank 0's buffers."""
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)] if frozen else []
+    saved = [(m.momentum, m.num_batches_tracked.clone()) for m in norms]
+    for m in norms:
+        m.momentum = 0.0
+    try:
+        yield
+    finally:
+        for m, (momentum, tracked) in zip(norms, saved):
+            m.momentum = momentum
+            m.num_batches_tracked.copy_(tracked)
+
+
+def train(cfg: TrainConfig) -> dict:
+    """Train (or resume) one run; the result dict on rank 0, ``{}`` on the others."""
+    trainer = Trainer(cfg)
+    try:
+        return trainer.fit()
+    finally:
+        distributed.teardown()
+
+
+def config_dict(cfg: TrainConfig) -> dict:
+    return {**asdict(cfg), "recipe": cfg.recipe.to_dict()}

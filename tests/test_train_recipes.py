@@ -1,0 +1,94 @@
+"""Recipes carry the paper's / scripts' values; lr scaling and schedules follow the official formulas;
+parameter groups follow the TSN convention."""
+
+import math
+
+import pytest
+import torch
+
+from msnet import create_model
+from msnet.train.param_groups import parameter_groups, set_learning_rate
+from msnet.train.recipes import RECIPES, get_recipe
+
+
+def test_something_recipe_is_the_papers_and_the_scripts():
+    r = RECIPES["something"]
+    assert (r.epochs, r.lr, r.base_batch, r.lr_steps) == (40, 0.01, 48, (20, 30))
+    assert r.nesterov and r.momentum == 0.9 and r.weight_decay == 5e-4 and r.clip_grad == 200 and r.dropout == 0.5
+
+
+def test_kinetics_paper_and_official_differ_where_the_sources_do():
+    paper, official = RECIPES["kinetics-paper"], RECIPES["kinetics-official"]
+    assert (paper.epochs, paper.lr_steps, paper.lr, paper.base_batch) == (80, (40, 60), 0.01, 48)
+    assert (official.epochs, official.lr_steps, official.lr, official.base_batch) == (75, (30, 60), 0.02, 96)
+    assert official.clip_grad == 20 and official.weight_decay == 1e-4 and not official.nesterov
+    assert paper.sampling == official.sampling == "dense"
+    # linear scaling makes the two base learning rates the same at any batch
+    assert get_recipe("kinetics-paper", batch_size=96).scaled_lr == pytest.approx(official.scaled_lr)
+
+
+def test_hmdb51_fine_tunes_from_kinetics():
+    r = RECIPES["hmdb51"]
+    assert (r.epochs, r.lr, r.lr_steps, r.init_from) == (35, 0.001, (15, 30), "kinetics")
+
+
+@pytest.mark.parametrize("scaling, expected", [("linear", 0.01 * 8 / 48), ("sqrt", 0.01 * math.sqrt(8 / 48)),
+                                               ("none", 0.01)])
+def test_lr_scaling(scaling, expected):
+    assert get_recipe("something", batch_size=8, lr_scaling=scaling).scaled_lr == pytest.approx(expected)
+
+
+def test_step_schedule_is_official_formula():
+    r = get_recipe("something")
+    assert [r.lr_at(e) for e in (0, 19, 20, 29, 30, 39)] == pytest.approx([0.01, 0.01, 1e-3, 1e-3, 1e-4, 1e-4])
+
+
+def test_cosine_schedule_per_step():
+    r = get_recipe("something", schedule="cosine", epochs=2)
+    assert r.lr_at(0, 0, 10) == pytest.approx(0.01)
+    assert r.lr_at(1, 0, 10) == pytest.approx(0.005)
+    assert r.lr_at(1, 9, 10) < 0.001
+
+
+def test_overrides_are_checked():
+    assert get_recipe("something", lr_steps=[5, 7]).lr_steps == (5, 7)
+    with pytest.raises(KeyError, match="unknown recipe field"):
+        get_recipe("something", learning_rate=0.1)
+    with pytest.raises(KeyError, match="unknown recipe 'imagenet'"):
+        get_recipe("imagenet")
+    with pytest.raises(ValueError, match="lr_scaling"):
+        get_recipe("something", lr_scaling="quadratic")
+
+
+def _group(groups, name):
+    return next(g for g in groups if g["name"] == name)
+
+
+def test_parameter_groups_tsn_convention():
+    model = create_model("msnet_r18", num_classes=10)
+    groups = parameter_groups(model)
+    assert {g["name"] for g in groups} == {"first_conv_weight", "weight", "bias", "norm"}
+    assert _group(groups, "first_conv_weight")["params"][0] is model.stem[0].weight
+    assert (_group(groups, "bias")["lr_mult"], _group(groups, "bias")["decay_mult"]) == (2, 0)
+    assert (_group(groups, "norm")["lr_mult"], _group(groups, "norm")["decay_mult"]) == (1, 0)
+    assert any(p is model.fc.bias for p in _group(groups, "bias")["params"])  # Conv1d head: no lr x5 (official)
+    every = [p for g in groups for p in g["params"]]
+    assert len(every) == len({id(p) for p in every}) == len(list(model.parameters()))
+
+
+def test_fc_lr5_for_a_linear_classifier():
+    model = create_model("tsm_r18", num_classes=10, head="linear")
+    groups = parameter_groups(model, fc_lr5=True)
+    assert _group(groups, "fc_weight")["params"] == [model.fc.weight] and _group(groups, "fc_weight")["lr_mult"] == 5
+    assert _group(groups, "fc_bias")["lr_mult"] == 10 and _group(groups, "fc_bias")["decay_mult"] == 0
+    optimizer = torch.optim.SGD(groups, lr=1.0)
+    set_learning_rate(optimizer, 0.1, 1e-4)
+    lrs = {g["name"]: (g["lr"], g["weight_decay"]) for g in optimizer.param_groups}
+    assert lrs["fc_weight"] == pytest.approx((0.5, 1e-4)) and lrs["fc_bias"] == pytest.approx((1.0, 0))
+    assert lrs["weight"] == pytest.approx((0.1, 1e-4))
+
+
+def test_parameters_outside_conv_and_norm_land_in_other():
+    groups = parameter_groups(create_model("repflow_r50", num_classes=10))
+    other = _group(groups, "other")
+    assert other["params"] and other["decay_mult"] == 0
