@@ -114,6 +114,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     from msnet.report.data_table import data_markdown, load_data_stages
 
     stages = load_data_stages(args.data)
+    if args.what == "accuracy":
+        from msnet.report.accuracy_table import write_accuracy_report
+
+        out = Path(args.out)
+        write_accuracy_report(args.results, load_claims(args.claims), out / "accuracy.md", out / "accuracy.csv")
+        print(out / "accuracy.md")
+        return 0
     if args.what == "data":
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -288,6 +295,25 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_gate(args: argparse.Namespace) -> int:
+    from msnet.report.accuracy_gate import build_reference, check, gate_markdown, passed
+
+    if args.write_reference:
+        _write_json(build_reference(args.results, note=args.note), args.reference)
+        return 0
+    reference = json.loads(Path(args.reference).read_text())
+    verdicts = check(args.results, reference)
+    text = gate_markdown(verdicts, args.reference)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text)
+    print(text)
+    if not passed(verdicts):
+        log.error("accuracy gate FAILED (see the table above)")
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m msnet", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -425,12 +451,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="result JSON")
     p.set_defaults(func=cmd_ensemble)
 
+    p = sub.add_parser("gate", help="accuracy regression gate: evaluation results against the committed reference")
+    p.add_argument("--results", nargs="+", required=True, help="evaluation result JSONs (results/<profile>/eval/...)")
+    p.add_argument("--reference", required=True, help="reference JSON (results/reference/accuracy.json)")
+    p.add_argument("--write-reference", action="store_true", help="build the reference from RESULTS (several seeds)")
+    p.add_argument("--note", default="", help="with --write-reference: how the reference was made")
+    p.add_argument("--out", help="Markdown verdict table")
+    p.set_defaults(func=cmd_gate)
+
     p = sub.add_parser("report", help="tables and the audit from result JSONs")
     p.add_argument(
-        "what", choices=("cost", "speed", "tables", "figures", "audit", "data"),
-        help="cost tables, Table 2 speed, Tables 1-8 in full, Figs. 1/4/5, audit.md, or data.md (data stages)",
+        "what", choices=("cost", "speed", "tables", "figures", "audit", "data", "accuracy"),
+        help="cost tables, Table 2 speed, Tables 1-8 in full, Figs. 1/4/5, audit.md, data.md (data stages), or "
+        "accuracy.md/.csv (evaluation results)",
     )
-    p.add_argument("--results", nargs="*", default=[], help="result JSON files (cost and/or runtime)")
+    p.add_argument("--results", nargs="*", default=[], help="result JSON files (cost, runtime, evaluation)")
     p.add_argument("--data", nargs="*", default=[], help="data-stage files (prepare summary.json, decode_check.json)")
     p.add_argument("--claims", default=None, help="claims YAML (default: the packaged paper claims)")
     p.add_argument("--ensemble", action="append", default=[], metavar="ROW=A,B", help="ensemble row = sum of member rows")

@@ -1,4 +1,5 @@
-"""The Snakemake workflow: dry run and lint of the default config, and the cost stage end to end."""
+"""The Snakemake workflow: dry run and lint of the default config, and the CI config end to end (cost, run-time,
+data, training, evaluation, reports)."""
 
 import json
 import re
@@ -50,8 +51,9 @@ def test_invalid_config_is_rejected_with_the_key(tmp_path):
         ("rows:\n  a: {model: resnet1000, frames: 8}\n", "row 'a': unknown model 'resnet1000'"),
         ("rows:\n  a: {model: tsm_r18, frames: 8, set: [ms.patch]}\n", "does not match"),
         ("rows: {}\ndata:\n  datasets:\n    ucf101: {videos: 4}\n", "ucf101"),
-        ("rows: {}\ndata:\n  datasets:\n    kinetics: {root: /no/such/folder}\n",
-         "data.datasets.kinetics.root: /no/such/folder"),
+        ("rows: {}\ntrain:\n  experiments:\n    e: {dataset: ssv1, recipe: synthetic, rows: [a]}\n",
+         "train.experiments.e: dataset 'ssv1' is not in data.datasets"),
+        ("rows: {}\ntrain:\n  experiments:\n    e: {dataset: ssv1, recipe: adam, rows: []}\n", "adam"),
     ],
 )
 def test_bad_rows_or_datasets_fail_the_dry_run_naming_the_cause(tmp_path, body, message):
@@ -60,6 +62,18 @@ def test_bad_rows_or_datasets_fail_the_dry_run_naming_the_cause(tmp_path, body, 
     run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(bad))
     assert run.returncode != 0
     assert message in run.stderr + run.stdout
+
+
+def test_paper_config_lists_every_training_job_without_the_data(tmp_path):
+    run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / "config" / "paper.yaml"))
+    assert run.returncode == 0, run.stderr + run.stdout
+    paper = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
+    experiments = paper["train"]["experiments"].values()
+    stats = dict(re.findall(r"^(train_model|evaluate_model|evaluate_ensemble)\s+(\d+)$", run.stdout, re.MULTILINE))
+    assert int(stats["train_model"]) == sum(len(e["rows"]) for e in experiments)
+    assert int(stats["evaluate_model"]) == sum(len(e["rows"]) * len(e.get("eval", ["1clip"])) for e in experiments)
+    assert "data.datasets.ssv1.root: /data/something-something-v1 is not a folder" in run.stderr + run.stdout
+    assert "--pretrained imagenet" in run.stdout or "pretrained" in run.stdout
 
 
 @pytest.mark.slow
@@ -97,6 +111,14 @@ def test_cost_workflow_end_to_end(tmp_path):
     assert all(len(text.splitlines()) == 16 for text in lists.values())
     frames = (tmp_path / "results/ci/data/kinetics/frames/train.txt").read_text().splitlines()
     assert len(frames) == 16 and "| 20 videos |" in data  # extracted in two shard jobs
+    # Training and evaluation: three rows trained, two protocols, an ensemble of two members.
+    run = json.loads((tmp_path / "results/ci/train/synthetic/msnet-r18_8f/seed0/train.json").read_text())
+    assert run["row"] == "msnet-r18_8f" and run["initialisation"] == "random" and run["data"]["source"] == "synthetic"
+    assert (tmp_path / "results/ci/train/synthetic/msnet-r18_8f/seed0/best.pt").exists()
+    accuracy = pd.read_csv(tmp_path / "reports/ci/accuracy.csv")
+    assert len(accuracy) == 8 and set(accuracy["protocol"]) == {"1clip", "10clip"}
+    assert accuracy.set_index(["row", "protocol"]).loc[("msnet-r50_en16+8", "10clip"), "ensemble"]
+    assert "measured on synthetic" in (tmp_path / "reports/ci/accuracy.md").read_text()
     # A second run has nothing to do.
     again = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / ".test" / "config.yaml"))
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -13,6 +13,8 @@ epoch's weights go to ``best.pt`` (the paper reports best-epoch accuracy) and bo
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import logging
 import time
 from contextlib import contextmanager, nullcontext
@@ -291,7 +293,7 @@ class Trainer:
             "eval_protocol": self.cfg.eval_protocol,
             "best": {"epoch": best["epoch"], "top1": best["val_top1"], "top5": best["val_top5"]},
             "last": {"epoch": history[-1]["epoch"], "top1": history[-1]["val_top1"], "top5": history[-1]["val_top5"]},
-            "history": history, "skipped": skipped,
+            "history": history, "skipped": skipped, "data": data_identity(self.cfg.prepared, self.cfg.lists),
             "train_videos": len(self.train_set), "val_videos": len(self.val_set),
             "seconds": round(self.state["seconds"], 1), "resumes": self.state["resumes"],
             "clips_per_s": round(sum(h["clips_per_s"] * h["train_seconds"] for h in history)
@@ -309,6 +311,15 @@ class Trainer:
         except ImportError as err:
             raise RuntimeError("--tensorboard needs the tensorboard package: pip install tensorboard") from err
         return SummaryWriter(self.cfg.tensorboard)
+
+
+def data_identity(prepared: str | Path, lists: str = "") -> dict:
+    """Whether the data is the synthetic benchmark, and a hash of the train/val lists (what was trained on)."""
+    prepared = Path(prepared)
+    root = Path(json.loads((prepared / "summary.json").read_text())["root"])
+    text = "".join((prepared / lists / f"{split}.txt").read_text() for split in ("train", "val"))
+    return {"source": "synthetic" if (root / "synthetic.json").exists() else "real",
+            "lists_sha256": hashlib.sha256(text.encode()).hexdigest()[:16]}
 
 
 @contextmanager

@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 
 # The repository (the Snakefile's folder), so the workflow also runs with --directory elsewhere.
 REPO = Path(os.path.relpath(workflow.basedir))
@@ -25,6 +26,10 @@ wildcard_constraints:
     row="|".join(re.escape(r) for r in ROWS) if ROWS else "^$",
     dataset="ssv1|ssv2|kinetics|hmdb51",
     shard=r"\d+",
+    seed=r"\d+",
+    experiment="|".join(re.escape(e) for e in config.get("train", {}).get("experiments", {})) or "^$",
+    ensemble="|".join(re.escape(e) for e in config["ensembles"]) or "^$",
+    protocol="1clip|10clip|10clip_uniform|2clip_3crop|10clip_3crop",
     shards=r"\d+",
 
 
@@ -113,12 +118,26 @@ def package_code(*patterns):
 def dataset_root(wildcards):
     """A real dataset's root as configured, else the synthetic benchmark written in its format."""
     root = DATA["datasets"][wildcards.dataset].get("root")
-    if root is None:
-        return f"results/{wildcards.profile}/synthetic/{wildcards.dataset}"
-    if not Path(root).is_dir():
-        raise WorkflowError(f"data.datasets.{wildcards.dataset}.root: {root} is not a folder (the provider's files "
-                            f"go there; remove `root` to use the synthetic benchmark)")
-    return root
+    return f"results/{wildcards.profile}/synthetic/{wildcards.dataset}" if root is None else root
+
+
+def dataset_root_input(wildcards):
+    """The root as a rule input when it exists (or is generated); a missing real root is reported, not an input,
+    so a dry run still lists every job (prepare_dataset then fails naming the missing files)."""
+    root = DATA["datasets"][wildcards.dataset].get("root")
+    return [] if root is not None and not Path(root).is_dir() else dataset_root(wildcards)
+
+
+def report_missing_roots():
+    for name, dataset in DATA["datasets"].items():
+        root = dataset.get("root")
+        if root is not None and not Path(root).is_dir():
+            logger.warning(f"data.datasets.{name}.root: {root} is not a folder. The jobs are listed, but "
+                           f"prepare_dataset ({name}) needs the provider's files there (layout: docs/data.md); "
+                           "remove `root` to use the synthetic benchmark.")
+
+
+report_missing_roots()
 
 
 def synthetic_arguments(wildcards):
@@ -161,4 +180,119 @@ def report_files():
     full = [f"{folder}/tables/{name}.{ext}" for name in PAPER_TABLES for ext in ("md", "csv", "tex")]
     figures = [f"{folder}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")]
     data = [f"{folder}/data.md"] if DATASETS else []
-    return tables + speed + full + figures + data + [f"{folder}/audit.md"]
+    accuracy = [f"{folder}/accuracy.md", f"{folder}/accuracy.csv"] if EXPERIMENTS else []
+    gate = [f"{folder}/accuracy_gate.md"] if EXPERIMENTS and TRAIN.get("reference") else []
+    return tables + speed + full + figures + data + accuracy + gate + [f"{folder}/audit.md"]
+
+
+# --- training and evaluation ---------------------------------------------------------------------------------------
+TRAIN = config.get("train", {})
+EXPERIMENTS = TRAIN.get("experiments", {})
+ENSEMBLES = config["ensembles"]
+
+
+def check_experiments():
+    """Fail at parse time, naming the experiment, when it points at rows, datasets or experiments that do not exist."""
+    for name, exp in EXPERIMENTS.items():
+        where = f"train.experiments.{name}"
+        if exp["dataset"] not in DATASETS:
+            raise WorkflowError(f"{where}: dataset {exp['dataset']!r} is not in data.datasets")
+        unknown = [r for r in exp["rows"] if r not in ROWS]
+        if unknown:
+            raise WorkflowError(f"{where}: rows {unknown} are not in `rows`")
+        if exp["init"] is not None:
+            source = EXPERIMENTS.get(exp["init"])
+            if source is None or not set(exp["rows"]) <= set(source["rows"]):
+                raise WorkflowError(f"{where}: init {exp['init']!r} must be an experiment that trains the same rows")
+        for ensemble in exp["ensembles"]:
+            if ensemble not in ENSEMBLES or not set(ENSEMBLES[ensemble]) <= set(exp["rows"]):
+                raise WorkflowError(f"{where}: ensemble {ensemble!r} must be in `ensembles` with members in its rows")
+
+
+check_experiments()
+
+
+def reference_file():
+    """The committed accuracy reference (a path relative to the repository), or [] when the gate is off."""
+    reference = TRAIN.get("reference")
+    return [] if not reference else str(REPO / reference)
+
+
+def train_folder(experiment, row, seed):
+    return f"results/{PROFILE}/train/{experiment}/{row}/seed{seed}"
+
+
+def train_results():
+    return [f"{train_folder(e, r, s)}/train.json" for e, exp in EXPERIMENTS.items() for r in exp["rows"]
+            for s in TRAIN["seeds"]]
+
+
+def eval_results():
+    out = []
+    for e, exp in EXPERIMENTS.items():
+        for model in exp["rows"] + exp["ensembles"]:
+            out += [f"results/{PROFILE}/eval/{e}/{model}/seed{s}/{p}.json" for s in TRAIN["seeds"] for p in exp["eval"]]
+    return out
+
+
+def train_inputs(wildcards):
+    """The lists a run reads (decode-checked or extracted frames) and, for fine-tuning, the source run."""
+    exp = EXPERIMENTS[wildcards.experiment]
+    folder = Path(experiment_data(wildcards)) / exp["lists"]
+    inputs = {"lists": [str(folder / f"{split}.txt") for split in SPLITS]}
+    if exp["init"]:
+        inputs["init"] = f"{train_folder(exp['init'], wildcards.row, wildcards.seed)}/train.json"
+    return inputs
+
+
+def experiment_data(wildcards):
+    """The prepared folder of the experiment's dataset."""
+    return f"results/{PROFILE}/data/{EXPERIMENTS[wildcards.experiment]['dataset']}"
+
+
+def run_folder(wildcards, output):
+    return str(Path(output[0]).parent)
+
+
+def best_checkpoint(wildcards, input):
+    """Best-epoch weights beside the run's train.json (the paper reports best-epoch accuracy)."""
+    return str(Path(input.run).parent / "best.pt")
+
+
+def model_overrides(row_id):
+    return " ".join(f"--set '{item}'" for item in ROWS[row_id].get("set", []))
+
+
+def train_arguments(wildcards, input):
+    exp, row = EXPERIMENTS[wildcards.experiment], ROWS[wildcards.row]
+    args = [row["model"], f"--data {experiment_data(wildcards)}", f"--frames {row['frames']}",
+            f"--recipe {exp['recipe']}", f"--crop {exp['crop']}", f"--seed {wildcards.seed}",
+            f"--device {TRAIN['device']}", f"--workers {TRAIN['workers']}", f"--row {wildcards.row}",
+            model_overrides(wildcards.row), "--no-progress"]
+    args += [f"--recipe-set '{key}={value}'" for key, value in exp["set"].items()]
+    if exp["lists"]:
+        args.append(f"--lists {exp['lists']}")
+    if TRAIN["pretrained"]:
+        args.append(f"--pretrained {TRAIN['pretrained']}")
+    if exp["init"]:
+        args.append(f"--init {Path(input.init).parent / 'best.pt'}")
+    if TRAIN["checkpoint_steps"]:
+        args.append(f"--checkpoint-steps {TRAIN['checkpoint_steps']}")
+    args += [flag for flag, on in (("--amp", TRAIN["amp"]), ("--channels-last", TRAIN["channels_last"])) if on]
+    return " ".join(args)
+
+
+def launcher():
+    """One process, or torchrun with one process per GPU (DDP)."""
+    processes = TRAIN["processes"]
+    return "python -m msnet" if processes == 1 else f"torchrun --standalone --nproc_per_node {processes} -m msnet"
+
+
+def gpus():
+    return 0 if TRAIN["device"] == "cpu" else TRAIN["processes"]
+
+
+def ensemble_scores(wildcards):
+    members = ENSEMBLES[wildcards.ensemble]
+    folder = f"results/{PROFILE}/eval/{wildcards.experiment}"
+    return [f"{folder}/{m}/seed{wildcards.seed}/{wildcards.protocol}.scores.pt" for m in members]

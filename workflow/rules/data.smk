@@ -24,7 +24,7 @@ rule synthetic_dataset:
 # Providers' annotations -> lists; missing videos and (lenient mode) bad inputs are counted, never dropped silently.
 rule prepare_dataset:
     input:
-        root=dataset_root,
+        root=dataset_root_input,
         code=package_code("data/prepare.py", "data/formats/*.py", "data/video_io.py"),
     output:
         lists=expand("results/{{profile}}/data/{{dataset}}/listed/{split}.txt", split=SPLITS),
@@ -35,12 +35,13 @@ rule prepare_dataset:
     log:
         "logs/{profile}/prepare/{dataset}.log",
     params:
+        root=dataset_root,
         arguments=prepare_arguments,
     threads: workflow.cores
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet prepare {wildcards.dataset} --root {input.root} --out results/{wildcards.profile}/data/"
+        "python -m msnet prepare {wildcards.dataset} --root {params.root} --out results/{wildcards.profile}/data/"
         "{wildcards.dataset} {params.arguments} --workers {threads} > {log} 2>&1"
 
 

@@ -125,3 +125,37 @@ rule data_table:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet report data --data {input.data} --out {output} > {log} 2>&1"
+
+
+# Accuracy of every trained row (seeds aggregated), the paper's number beside it where one exists.
+rule accuracy_table:
+    input:
+        results=eval_results(),
+        claims=CLAIMS,
+        code=package_code("report/*"),
+    output:
+        table=report("reports/{profile}/accuracy.md", caption="../report/accuracy_table.rst", category="Accuracy"),
+        csv="reports/{profile}/accuracy.csv",
+    log:
+        "logs/{profile}/report/accuracy_table.log",
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet report accuracy --results {input.results} --claims {input.claims} "
+        "--out reports/{wildcards.profile} > {log} 2>&1"
+
+
+# The accuracy regression gate: fails the workflow when a row leaves its seed-variation tolerance.
+rule accuracy_gate:
+    input:
+        results=eval_results(),
+        reference=reference_file(),
+        code=package_code("report/accuracy_gate.py"),
+    output:
+        report("reports/{profile}/accuracy_gate.md", caption="../report/accuracy_gate.rst", category="Accuracy"),
+    log:
+        "logs/{profile}/report/accuracy_gate.log",
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet gate --results {input.results} --reference {input.reference} --out {output} > {log} 2>&1"

@@ -1,0 +1,83 @@
+"""The accuracy regression gate and the accuracy table, on results laid out as the workflow writes them."""
+
+import json
+
+import pytest
+
+from msnet.cli import main
+from msnet.report.accuracy_gate import FLOOR, build_reference, check, passed
+from msnet.report.accuracy_table import accuracy_summary, load_accuracy
+
+RUN = {"model": "msnet_r18", "frames": 8, "overrides": {}, "recipe": {"name": "synthetic", "epochs": 1}, "crop": 64,
+       "data": {"source": "synthetic", "lists_sha256": "abc"}, "initialisation": "random", "seconds": 180.0,
+       "clips_per_s": 15.0, "last": {"top1": 30.0}, "dataset": "results/x/data/ssv1", "device": "cpu"}
+
+
+def write_result(base, row, seed, top1, run=RUN, protocol="1clip"):
+    train = base / "train" / "synthetic" / row / f"seed{seed}"
+    train.mkdir(parents=True, exist_ok=True)
+    (train / "train.json").write_text(json.dumps(run))
+    path = base / "eval" / "synthetic" / row / f"seed{seed}" / f"{protocol}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"protocol": protocol, "top1": top1, "top5": 90.0, "mean_class_accuracy": top1,
+                                "videos": 600, "checkpoint": str(train / "best.pt"), "epoch": 1}))
+    return str(path)
+
+
+@pytest.fixture
+def reference(tmp_path):
+    paths = [write_result(tmp_path / "ref", "msnet-r18_8f", s, v) for s, v in ((0, 33.0), (1, 30.0), (2, 36.0))]
+    return build_reference(paths)
+
+
+def test_reference_tolerance_is_three_seed_sds(reference):
+    (entry,) = reference["entries"]
+    assert entry["seeds"] == {"0": 33.0, "1": 30.0, "2": 36.0} and entry["sd"] == 3.0
+    assert entry["tolerance"] == 9.0
+
+
+def test_same_seed_within_tolerance_passes_and_a_drop_fails(reference, tmp_path):
+    ok = check([write_result(tmp_path / "a", "msnet-r18_8f", 0, 35.5)], reference)
+    assert [v["status"] for v in ok] == ["pass"] and ok[0]["delta"] == 2.5 and passed(ok)
+    bad = check([write_result(tmp_path / "b", "msnet-r18_8f", 0, 12.0)], reference)  # e.g. a broken MS module
+    assert [v["status"] for v in bad] == ["FAIL"] and not passed(bad)
+
+
+def test_a_different_configuration_is_not_compared_silently(reference, tmp_path):
+    other = {**RUN, "crop": 96}
+    verdicts = check([write_result(tmp_path / "c", "msnet-r18_8f", 0, 33.0, run=other)], reference)
+    assert verdicts[0]["status"] == "config differs" and not passed(verdicts)
+
+
+def test_nothing_compared_fails_and_unreferenced_rows_are_listed(reference, tmp_path):
+    verdicts = check([write_result(tmp_path / "d", "tsm-r18_8f", 0, 12.0)], reference)
+    assert {v["status"] for v in verdicts} == {"no reference", "not run"} and not passed(verdicts)
+
+
+def test_single_seed_cannot_make_a_reference(tmp_path):
+    with pytest.raises(ValueError, match="at least two seeds"):
+        build_reference([write_result(tmp_path, "tsm-r18_8f", 0, 12.0)])
+
+
+def test_floor_applies_when_seeds_agree(tmp_path):
+    paths = [write_result(tmp_path, "tsn-r18_8f", s, 8.0 + 0.1 * s) for s in range(3)]
+    assert build_reference(paths)["entries"][0]["tolerance"] == FLOOR
+
+
+def test_gate_command_exit_code(reference, tmp_path):
+    ref = tmp_path / "reference.json"
+    ref.write_text(json.dumps(reference))
+    good = write_result(tmp_path / "e", "msnet-r18_8f", 1, 31.0)
+    assert main(["gate", "--results", good, "--reference", str(ref), "--out", str(tmp_path / "gate.md")]) == 0
+    assert "**PASSED**" in (tmp_path / "gate.md").read_text()
+    bad = write_result(tmp_path / "f", "msnet-r18_8f", 1, 6.0)
+    assert main(["gate", "--results", bad, "--reference", str(ref)]) == 1
+
+
+def test_accuracy_table_aggregates_seeds(tmp_path):
+    paths = [write_result(tmp_path, "msnet-r18_8f", s, v) for s, v in ((0, 33.0), (1, 30.0), (2, 36.0))]
+    summary = accuracy_summary(load_accuracy(paths), claims={"tables": {"t3": {"rows": [
+        {"id": "msnet-r18_8f", "values": {"ssv1_top1": 45.5}}]}}})
+    row = summary.iloc[0]
+    assert row["top1"] == "33.0 ± 3.0" and row["top1_per_seed"] == "33.0 / 30.0 / 36.0" and row["seeds"] == 3
+    assert row["status"] == "measured on synthetic" and row["paper"] == "45.5 (real ssv1; not comparable)"

@@ -1,0 +1,68 @@
+# Training (Sec. 4.1 "Training") and evaluation (Sec. 4.1 "Inference") of every experiment row.
+
+
+# One training run: resumes from its checkpoint.pt when re-run after an interruption (--rerun-incomplete).
+# Only train.json is declared, so Snakemake never deletes the checkpoint of an incomplete run.
+rule train_model:
+    input:
+        unpack(train_inputs),
+        code=package_code("train/*.py", "models/*.py", "data/dataset.py", "data/sampling.py", "data/transforms.py"),
+    output:
+        "results/{profile}/train/{experiment}/{row}/seed{seed}/train.json",
+    log:
+        "logs/{profile}/train/{experiment}/{row}/seed{seed}.log",
+    benchmark:
+        "benchmarks/{profile}/train/{experiment}/{row}/seed{seed}.tsv"
+    params:
+        launcher=launcher(),
+        arguments=train_arguments,
+        out=run_folder,
+    threads: workflow.cores
+    resources:
+        gpu=gpus(),
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "{params.launcher} train {params.arguments} --out {params.out} > {log} 2>&1"
+
+
+# A trained row under one of the paper's protocols (best-epoch weights, as the paper reports).
+rule evaluate_model:
+    input:
+        run="results/{profile}/train/{experiment}/{row}/seed{seed}/train.json",
+        code=package_code("train/evaluate.py", "train/clips.py", "train/metrics.py"),
+    output:
+        result="results/{profile}/eval/{experiment}/{row}/seed{seed}/{protocol}.json",
+        scores="results/{profile}/eval/{experiment}/{row}/seed{seed}/{protocol}.scores.pt",
+    log:
+        "logs/{profile}/eval/{experiment}/{row}/seed{seed}/{protocol}.log",
+    params:
+        data=experiment_data,
+        checkpoint=best_checkpoint,
+        device=TRAIN.get("device", "auto"),
+        workers=TRAIN.get("workers", 2),
+    threads: workflow.cores
+    resources:
+        gpu=gpus(),
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet evaluate {params.checkpoint} --data {params.data} --protocol {wildcards.protocol} "
+        "--device {params.device} --workers {params.workers} --row {wildcards.row} --no-progress "
+        "--out {output.result} > {log} 2>&1"
+
+
+# The paper's ensembles ('En'): members' per-video scores averaged.
+rule evaluate_ensemble:
+    input:
+        ensemble_scores,
+    output:
+        "results/{profile}/eval/{experiment}/{ensemble}/seed{seed}/{protocol}.json",
+    log:
+        "logs/{profile}/eval/{experiment}/{ensemble}/seed{seed}/{protocol}.log",
+    params:
+        data=experiment_data,
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet ensemble {input} --data {params.data} --row {wildcards.ensemble} --out {output} > {log} 2>&1"
