@@ -139,7 +139,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(audit_markdown(claims, measured, stages))
+        path.write_text(audit_markdown(claims, measured, stages, args.accuracy))
         written = [path]
     for path in written:
         print(path)
@@ -467,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--results", nargs="*", default=[], help="result JSON files (cost, runtime, evaluation)")
     p.add_argument("--data", nargs="*", default=[], help="data-stage files (prepare summary.json, decode_check.json)")
+    p.add_argument("--accuracy", nargs="*", default=[], help="evaluation result JSONs (audit: the accuracy section)")
     p.add_argument("--claims", default=None, help="claims YAML (default: the packaged paper claims)")
     p.add_argument("--ensemble", action="append", default=[], metavar="ROW=A,B", help="ensemble row = sum of member rows")
     p.add_argument("--out", required=True, help="output folder (cost, speed, tables, figures) or file (audit)")

@@ -137,7 +137,8 @@ def _environment(measured: Measured) -> list[str]:
     return lines
 
 
-def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | None = None) -> str:
+def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | None = None,
+                   accuracy: list[str] | None = None) -> str:
     """``audit.md``: every claim with its verdict for both MS specs, the spec differences, the environment."""
     lines = [
         "# Audit of the paper's claims",
@@ -174,5 +175,23 @@ def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | N
         lines += data_lines(data_stages) + [""]
     else:
         lines += ["No data stage ran in this configuration.", ""]
+    lines += ["## Accuracy of the trained rows", ""] + _accuracy_lines(claims, accuracy) + [""]
     lines += ["## Environment", ""] + _environment(measured) + [""]
     return "\n".join(lines)
+
+
+def _accuracy_lines(claims: dict, accuracy: list[str] | None) -> list[str]:
+    """What training measured. On the synthetic benchmark it tests no claim of the paper (other data, no ImageNet
+    pretraining), so it is reported beside the claims, never as a verdict on them."""
+    if not accuracy:
+        return ["No training ran in this configuration."]
+    from msnet.report.accuracy_table import accuracy_summary, load_accuracy
+
+    summary = accuracy_summary(load_accuracy(accuracy), claims)
+    lines = []
+    if (summary["status"] == "measured on synthetic").any():
+        lines += ["Rows trained on the synthetic motion benchmark (random initialisation, a short CPU schedule): they "
+                  "show whether each module learns motion from scratch, and test none of the paper's accuracy claims "
+                  "(those need the real datasets and ImageNet weights). Full table: accuracy.md.", ""]
+    columns = ["experiment", "row", "protocol", "seeds", "top1", "top1_per_seed", "train_minutes", "status"]
+    return lines + [summary[columns].to_markdown(index=False)]

@@ -97,6 +97,7 @@ rule audit:
     input:
         results=cost_results() + runtime_results(),
         data=data_results(),
+        accuracy=eval_results(),
         claims=CLAIMS,
         code=package_code("report/*"),
     output:
@@ -108,8 +109,8 @@ rule audit:
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet report audit --results {input.results} --data {input.data} --claims {input.claims} "
-        "{params.ensembles} --out {output} > {log} 2>&1"
+        "python -m msnet report audit --results {input.results} --data {input.data} --accuracy {input.accuracy} "
+        "--claims {input.claims} {params.ensembles} --out {output} > {log} 2>&1"
 
 
 # What the data stages listed, skipped and replaced, per dataset.
