@@ -60,7 +60,8 @@ def evaluate_checkpoint(path: str | Path, prepared: str | Path, protocol: str, *
         raise ValueError(f"{prepared}: {len(names)} classes but the checkpoint's classifier has {spec['num_classes']}")
     scores, labels, indices = predict(model, data, batch_size, device, workers, progress, desc=f"eval {protocol}")
     result = {"protocol": protocol, "split": split, "sampling": PROTOCOLS[protocol], "checkpoint": str(path),
-              "epoch": state.get("epoch"), **summarize(scores, labels, names),
+              "epoch": state.get("epoch"), "seed": state.get("identity", {}).get("seed"),
+              **summarize(scores, labels, names),
               "listed": len(data), "skipped": len(read_skips(skip_log)) if skip_log else 0,
               "seconds": round(time.time() - start, 1), "device": str(device)}
     if scores_out:

@@ -258,8 +258,8 @@ class Trainer:
                        eval_seconds=round(time.time() - started, 1))
             if self.state["best"] is None or summary["top1"] > self.state["best"]["val_top1"]:
                 self.state["best"] = dict(row)
-                ckpt.save_atomic({"spec": self.spec, "epoch": epoch + 1, "model": self.model.state_dict()},
-                                 self.out / "best.pt")
+                ckpt.save_atomic({"spec": self.spec, "identity": self.identity, "epoch": epoch + 1,
+                                  "model": self.model.state_dict()}, self.out / "best.pt")
             log.info("epoch %d: %s", epoch + 1, row)
             if self.writer:
                 for key in ("lr", "train_loss", "train_top1", "val_top1", "val_top5", "clips_per_s"):
