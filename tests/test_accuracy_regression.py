@@ -20,8 +20,9 @@ ROW = "results/default/eval/synthetic/msnet-r18_8f/seed0/1clip.json"
 
 @pytest.mark.slow
 def test_msnet_accuracy_on_the_default_config_is_within_the_reference(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--cores", "2",
-                          "--directory", str(tmp_path), ROW], capture_output=True, text=True, timeout=1800)
+    run = subprocess.run([sys.executable, "-m", "snakemake", ROW, "--snakefile", str(REPO / "Snakefile"), "--cores", "2",
+                          "--directory", str(tmp_path), "--configfile", str(REPO / "config.yaml")],
+                         capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stderr[-3000:]
     reference = json.loads((REPO / "results" / "reference" / "accuracy.json").read_text())
     verdicts = check([str(tmp_path / ROW)], reference)
