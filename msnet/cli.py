@@ -175,7 +175,7 @@ def yaml_overrides(items: list[str]) -> dict:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
-            raise ValueError(f"--set {item!r} must look like KEY=VALUE")
+            raise ValueError(f"override {item!r} must look like KEY=VALUE")
         value = yaml.safe_load(value)
         out[key] = tuple(value) if isinstance(value, list) else value
     return out
@@ -225,18 +225,6 @@ def cmd_extract_frames(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recipe_overrides(items: list[str]) -> dict:
-    from msnet.models.registry import parse_value
-
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"recipe override {item!r} must look like KEY=VALUE (e.g. epochs=2)")
-        out[key] = parse_value(value)
-    return out
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from msnet.models.registry import parse_overrides
     from msnet.train.recipes import get_recipe
@@ -246,7 +234,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
-    recipe = get_recipe(args.recipe, **_recipe_overrides(args.recipe_set))
+    recipe = get_recipe(args.recipe, **yaml_overrides(args.recipe_set))
     cfg = TrainConfig(
         prepared=args.data, model=args.model, frames=args.frames, out=args.out, recipe=recipe,
         overrides=parse_overrides(args.set), crop=args.crop, seed=args.seed, device=args.device,

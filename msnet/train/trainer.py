@@ -18,7 +18,7 @@ import json
 import logging
 import time
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -346,6 +346,3 @@ def train(cfg: TrainConfig) -> dict:
     finally:
         distributed.teardown()
 
-
-def config_dict(cfg: TrainConfig) -> dict:
-    return {**asdict(cfg), "recipe": cfg.recipe.to_dict()}
