@@ -15,7 +15,7 @@ import statistics
 from pathlib import Path
 
 from msnet.provenance import provenance, spec_hash
-from msnet.report.accuracy_table import train_record_for
+from msnet.report.accuracy_table import eval_key, train_record_for
 
 FLOOR = 2.0   # points: guards against a seed sd underestimated from three seeds (1 val video = 0.17 points)
 SIGMAS = 3.0
@@ -31,16 +31,11 @@ def fingerprint(path: str | Path, result: dict) -> str | None:
                       "initialisation": run["initialisation"], "protocol": result["protocol"]})
 
 
-def _key(path: Path) -> tuple[str, str, str, int]:
-    """(experiment, row, protocol, seed) from results/<profile>/eval/<experiment>/<row>/seed<s>/<protocol>.json."""
-    return path.parent.parent.parent.name, path.parent.parent.name, path.stem, int(path.parent.name.removeprefix("seed"))
-
-
 def load_results(paths: list[str]) -> list[dict]:
     out = []
     for path in map(Path, paths):
         result = json.loads(path.read_text())
-        experiment, row, protocol, seed = _key(path)
+        experiment, row, protocol, seed = eval_key(path)
         out.append({"experiment": experiment, "row": row, "protocol": protocol, "seed": seed, "top1": result["top1"],
                     "fingerprint": fingerprint(path, result), "path": str(path)})
     return out

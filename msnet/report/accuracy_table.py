@@ -23,17 +23,22 @@ def train_record_for(eval_path: str | Path, result: dict) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def eval_key(path: str | Path) -> tuple[str, str, str, int]:
+    """(experiment, row, protocol, seed) from results/<profile>/eval/<experiment>/<row>/seed<s>/<protocol>.json."""
+    path = Path(path)
+    return path.parents[2].name, path.parents[1].name, path.stem, int(path.parent.name.removeprefix("seed"))
+
+
 def load_accuracy(paths: list[str]) -> pd.DataFrame:
     """One row per evaluation result file (results/<profile>/eval/<experiment>/<row>/seed<s>/<protocol>.json)."""
     records = []
     for path in map(Path, paths):
         result = json.loads(path.read_text())
-        seed_dir, row_dir, experiment_dir = path.parent, path.parent.parent, path.parent.parent.parent
+        experiment, row, protocol, seed = eval_key(path)
         members = result.get("members")
         run = train_record_for(path, result)
         records.append({
-            "experiment": experiment_dir.name, "row": row_dir.name, "seed": int(seed_dir.name.removeprefix("seed")),
-            "protocol": path.stem, "top1": result["top1"], "top5": result["top5"],
+            "experiment": experiment, "row": row, "seed": seed, "protocol": protocol, "top1": result["top1"], "top5": result["top5"],
             "mean_class_accuracy": result["mean_class_accuracy"], "videos": result["videos"],
             "skipped": result.get("skipped", 0), "ensemble": bool(members),
             "best_epoch": result.get("epoch"), "last_top1": None if members else run.get("last", {}).get("top1"),
