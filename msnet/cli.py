@@ -225,6 +225,38 @@ def cmd_extract_frames(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_subset(args: argparse.Namespace) -> int:
+    from msnet.data.subset import write_subset_lists
+
+    counts = {split: n for split, n in (("train", args.train), ("val", args.val)) if n}
+    print(json.dumps(write_subset_lists(args.prepared, counts, args.out, args.lists), indent=2))
+    return 0
+
+
+def cmd_flow_extract(args: argparse.Namespace) -> int:
+    from msnet.flow.extract import FlowSettings, extract_flow_shard, merge_flow_lists
+    from msnet.measure.runtime import resolve_device
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    if args.merge:
+        result = merge_flow_lists(args.prepared, args.merge, args.fps, args.lists)
+    else:
+        settings = FlowSettings(method=args.method, size=tuple(args.size) if args.size else None, fps=args.fps,
+                                source_fps=args.source_fps, batch=args.batch)
+        device = "cpu" if args.method == "opencv" else str(resolve_device(args.device))
+        shard, shards = args.shard
+        result = extract_flow_shard(args.prepared, shard, shards, settings, args.lists, device,
+                                    progress=not args.no_progress)
+        result = {k: v for k, v in result.items() if k != "fields"} | {"videos": len(result["fields"])}
+    print(json.dumps(result, indent=2))
+    if result.get("errors") or result.get("failed"):
+        log.warning("some videos gave no flow; they are left out of the flow lists and counted")
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from msnet.models.registry import parse_overrides
     from msnet.train.recipes import get_recipe
@@ -242,7 +274,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         eval_protocol=args.eval_protocol, eval_batch=args.eval_batch, amp=args.amp,
         channels_last=args.channels_last, deterministic=not args.nondeterministic, lenient=args.lenient,
         lists=args.lists, tensorboard=args.tensorboard, progress=not args.no_progress, row=args.row,
-        bn_chunks=args.bn_chunks,
+        bn_chunks=args.bn_chunks, flow_length=args.flow_length,
     )
     result = train(cfg)
     if result:
@@ -383,6 +415,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--short-side", type=int, help="resize frames to this short side (default: keep the size)")
     p.set_defaults(func=cmd_extract_frames)
 
+    p = sub.add_parser("subset", help="class-balanced subset lists of a prepared dataset (<prepared>/<out>/)")
+    p.add_argument("prepared", help="output folder of `prepare` and `check-decoding`")
+    p.add_argument("--train", type=int, default=0, help="videos kept in the train split (0: all)")
+    p.add_argument("--val", type=int, default=0, help="videos kept in the val split (0: all)")
+    p.add_argument("--out", default="subset", help="list folder written inside PREPARED")
+    p.add_argument("--lists", default="", help="source list folder inside PREPARED ('' = decode-checked lists)")
+    p.set_defaults(func=cmd_subset)
+
+    p = sub.add_parser("flow", help="TV-L1 optical flow: extraction and the accuracy/speed check (docs/flow.md)")
+    flow = p.add_subparsers(dest="flow_command", required=True)
+    p = flow.add_parser("extract", help="videos -> flow_x/flow_y JPEG folders, one shard at a time (resumable)")
+    p.add_argument("prepared", help="output folder of `prepare` and `check-decoding`")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--shard", type=_shard, metavar="I/N", help="extract shard I of N (video i goes to i %% N)")
+    group.add_argument("--merge", type=int, metavar="N", help="write <flow folder>/<split>.txt from N shard manifests")
+    p.add_argument("--lists", default="", help="list folder inside PREPARED whose videos get flow ('' = all)")
+    p.add_argument("--method", default="torch", choices=["torch", "opencv"],
+                   help="torch: batched PyTorch TV-L1 (CPU or CUDA); opencv: cv2.optflow on the CPU")
+    p.add_argument("--device", default="auto", help="torch method: cpu, cuda, cuda:N or auto")
+    p.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), help="resize frames first (dense_flow -h/-w)")
+    p.add_argument("--fps", type=float, help="resample frames to this rate first (Table 6 'low': 3)")
+    p.add_argument("--source-fps", type=float, default=12.0, help="the videos' frame rate (SSv1: 12)")
+    p.add_argument("--batch", type=int, default=64, help="frame pairs per PyTorch TV-L1 call")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_flow_extract)
+
     p = sub.add_parser("train", help="train one model with a named recipe (resumes from OUT/checkpoint.pt)")
     p.add_argument("model", help="registered model name")
     p.add_argument("--data", required=True, help="prepared dataset folder (prepare + check-decoding)")
@@ -404,6 +463,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint-steps", type=int, default=0, help="also checkpoint every N batches inside an epoch")
     p.add_argument("--eval-protocol", default="1clip", help="per-epoch validation protocol")
     p.add_argument("--eval-batch", type=int, default=8, help="videos per evaluation batch")
+    p.add_argument("--flow-length", type=int, default=0, metavar="L",
+                   help="train a flow stream on stacks of L TV-L1 fields (2L channels; use --lists flow)")
     p.add_argument("--bn-chunks", type=int, default=1,
                    help="BatchNorm statistics per chunk of the batch, as on that many GPUs (official: 4 x 12 clips)")
     p.add_argument("--amp", action="store_true", help="float16 mixed precision (CUDA only)")

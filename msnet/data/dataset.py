@@ -70,7 +70,9 @@ class VideoDataset(Dataset):
             self._record_skip(media, err)
             return None
         views = []
-        for clip in frames.view(ids.shape[0], ids.shape[1], *frames.shape[1:]):
+        # (clips, T*L, C, H, W) -> (clips, T, L*C, H, W): a segment's L frames (flow fields) stacked on channels
+        stacked = frames.view(ids.shape[0], self.frames, -1, *frames.shape[-2:])
+        for clip in stacked:
             out, label_out = self.transform(clip, label, rng)
             views.append(out)
         return torch.cat(views), label_out, index

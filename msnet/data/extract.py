@@ -21,7 +21,7 @@ FRAMES = "frames"
 TEMPLATE = "img_{:05d}.jpg"
 
 
-def _root(prepared: Path) -> Path:
+def prepared_root(prepared: Path) -> Path:
     summary = prepared / "summary.json"
     if not summary.exists():
         raise DataError(f"{summary}: not found; run `python -m msnet prepare` first")
@@ -30,7 +30,7 @@ def _root(prepared: Path) -> Path:
 
 def videos(prepared: Path) -> list[str]:
     """Every video (not frame folder) of the final lists, sorted: the unit of sharding."""
-    root = _root(prepared)
+    root = prepared_root(prepared)
     media = {m for split in SPLITS for m, _, _ in read_list(prepared / f"{split}.txt")}
     return sorted(m for m in media if not (root / m).is_dir())
 
@@ -47,7 +47,7 @@ def extract_shard(prepared: str | Path, shard: int, shards: int, short_side: int
     if not 0 <= shard < shards:
         raise ValueError(f"shard must be in [0, {shards}), got {shard}")
     prepared = Path(prepared)
-    root = _root(prepared)
+    root = prepared_root(prepared)
     mine = [m for i, m in enumerate(videos(prepared)) if i % shards == shard]
     manifest, errors = {}, {}
     for media in tqdm(mine, desc=f"extract {shard + 1}/{shards}", unit="video", disable=not progress):
@@ -72,7 +72,7 @@ def extract_shard(prepared: str | Path, shard: int, shards: int, short_side: int
 def merge_frame_lists(prepared: str | Path, shards: int) -> dict:
     """``frames/<split>.txt`` from the shard manifests; videos that failed to decode are left out and counted."""
     prepared = Path(prepared)
-    root = _root(prepared)
+    root = prepared_root(prepared)
     frames, errors = {}, {}
     for shard in range(shards):
         path = prepared / FRAMES / f"shard-{shard}-of-{shards}.json"

@@ -16,6 +16,8 @@ import torch
 
 from msnet.data.formats import DataError
 from msnet.data.video_io import VideoError, decode_indices
+from msnet.flow.quantize import TEMPLATES as FLOW_TEMPLATES
+from msnet.flow.quantize import read_flow_jpegs
 
 FRAME_TEMPLATES = ("{:05d}.jpg", "img_{:05d}.jpg", "{:06d}.jpg")  # SSv1, extracted frames (TSN/TSM), SSv2 (TSM)
 BACKENDS = ("decord", "pyav")
@@ -70,8 +72,11 @@ def read_video(path: Path, indices, backend: str = "decord") -> torch.Tensor:
 
 
 def read_clip(path: Path, indices, backend: str = "decord") -> torch.Tensor:
-    """Frames at 1-based ``indices`` of a frame folder or a video."""
+    """Frames at 1-based ``indices`` of a frame folder or a video: (T, 3, H, W); of a flow folder (``flow_x_%05d.jpg``
+    and ``flow_y_%05d.jpg``): (T, 2, H, W), x then y."""
     if path.is_dir():
+        if (path / FLOW_TEMPLATES[0].format(1)).is_file():
+            return torch.from_numpy(read_flow_jpegs(path, indices))
         return read_frames(path, indices)
     if not path.exists():
         raise DataError(f"{path}: video or frame folder not found")

@@ -117,8 +117,11 @@ class ClipTransform:
         return torch.stack([normalize(v, mean, std) for v in views]), label
 
 
-def recipe(dataset: str, train: bool, crop: int = 224, flip_policy: str | None = None, crops: int = 1) -> ClipTransform:
-    """The official transforms of a dataset family, with every size scaled by ``crop / 224``.
+def recipe(dataset: str, train: bool, crop: int = 224, flip_policy: str | None = None, crops: int = 1,
+           flow: bool = False) -> ClipTransform:
+    """The official transforms of a dataset family, with every size scaled by ``crop / 224``; ``flow``: inputs are
+    stacked flow fields (TSN's flow normalisation; a flip inverts x; resizing rescales the field, not its values,
+    as TSN's ``GroupScale`` on the flow JPEGs does).
 
     Something-Something: resize to 240x320 first, no flip (TSM) unless ``flip_policy`` says otherwise; evaluation
     centre crop. Kinetics/HMDB-51: short side 256 (evaluation), flip allowed, three full-resolution crops optional.
@@ -132,11 +135,11 @@ def recipe(dataset: str, train: bool, crop: int = 224, flip_policy: str | None =
         size = _even(256 * scale)
         policy = flip_policy or "all"
     if train:
-        return ClipTransform(crop=crop, resize=size if something else None, train=True, flip=policy)
+        return ClipTransform(crop=crop, resize=size if something else None, train=True, flip=policy, flow=flow)
     if crops == 3:  # full resolution: short side 256, three 256 crops
         full = _even(256 * scale)
-        return ClipTransform(crop=full, resize=full, train=False, crops=3)
-    return ClipTransform(crop=crop, resize=size, train=False, crops=1)
+        return ClipTransform(crop=full, resize=full, train=False, crops=3, flow=flow)
+    return ClipTransform(crop=crop, resize=size, train=False, crops=1, flow=flow)
 
 
 def _even(x: float) -> int:

@@ -46,19 +46,20 @@ def class_names(prepared: str | Path) -> list[str]:
     return (Path(prepared) / "classes.txt").read_text().splitlines()
 
 
-def training_set(prepared, recipe, frames: int, crop: int, seed: int, lists: str = "", **options) -> VideoDataset:
-    """The train split as ``recipe`` samples and augments it."""
-    transform = transform_recipe(dataset_name(prepared), recipe.augment, crop=crop)
+def training_set(prepared, recipe, frames: int, crop: int, seed: int, lists: str = "", flow_length: int = 0,
+                 **options) -> VideoDataset:
+    """The train split as ``recipe`` samples and augments it; ``flow_length`` L > 0: stacks of L flow fields."""
+    transform = transform_recipe(dataset_name(prepared), recipe.augment, crop=crop, flow=flow_length > 0)
     return VideoDataset(prepared, "train", frames, transform, protocol=TRAIN_SAMPLING[recipe.sampling], seed=seed,
-                        lists=lists, **options)
+                        lists=lists, new_length=max(flow_length, 1), **options)
 
 
 def evaluation_set(prepared, protocol: str, frames: int, crop: int, sampling: str = "segment", seed: int = 0,
-                   split: str = "val", lists: str = "", **options) -> VideoDataset:
+                   split: str = "val", lists: str = "", flow_length: int = 0, **options) -> VideoDataset:
     """``split`` under a named protocol (module table) for a model trained with ``sampling``."""
     if protocol not in PROTOCOLS:
         raise KeyError(f"unknown evaluation protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
     segment, dense, clips, crops = PROTOCOLS[protocol]
-    transform = transform_recipe(dataset_name(prepared), False, crop=crop, crops=crops)
+    transform = transform_recipe(dataset_name(prepared), False, crop=crop, crops=crops, flow=flow_length > 0)
     return VideoDataset(prepared, split, frames, transform, protocol=dense if sampling == "dense" else segment,
-                        clips=clips, seed=seed, lists=lists, **options)
+                        clips=clips, seed=seed, lists=lists, new_length=max(flow_length, 1), **options)

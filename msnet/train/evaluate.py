@@ -54,7 +54,8 @@ def evaluate_checkpoint(path: str | Path, prepared: str | Path, protocol: str, *
     model.to(device)
     start = time.time()
     data = evaluation_set(prepared, protocol, spec["frames"], spec["crop"], sampling=spec["sampling"],
-                          split=split, lists=spec.get("lists", ""), lenient=lenient, skip_log=skip_log)
+                          split=split, lists=spec.get("lists", ""), flow_length=spec.get("flow_length", 0),
+                          lenient=lenient, skip_log=skip_log)
     names = class_names(prepared)
     if len(names) != spec["num_classes"]:
         raise ValueError(f"{prepared}: {len(names)} classes but the checkpoint's classifier has {spec['num_classes']}")

@@ -1,6 +1,7 @@
 """TSN-style parameter groups, as TSM and the released MSNet code build them (``get_optim_policies``).
 
-- the first convolution's weight: lr x1, wd x1 (kept apart because flow streams re-initialise it)
+- the first convolution's weight: lr x1, wd x1; lr x5 for a flow stream (``flow=True``: its first conv starts from
+  averaged RGB kernels and must adapt most, TSN/TSM's ``modality == 'Flow'``)
 - every other conv / linear weight: lr x1, wd x1
 - every conv / linear bias: lr x2, wd x0
 - BatchNorm weight and bias: lr x1, wd x0
@@ -18,7 +19,7 @@ CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.LayerNorm)
 
 
-def parameter_groups(model: nn.Module, fc_lr5: bool = False) -> list[dict]:
+def parameter_groups(model: nn.Module, fc_lr5: bool = False, flow: bool = False) -> list[dict]:
     """Groups for ``torch.optim.SGD``; each carries ``lr_mult``, ``decay_mult`` and a ``name``."""
     first_conv, weights, biases, norms, other, fc_weight, fc_bias = [], [], [], [], [], [], []
     classifier = getattr(model, "fc", None) if fc_lr5 and isinstance(getattr(model, "fc", None), nn.Linear) else None
@@ -42,7 +43,7 @@ def parameter_groups(model: nn.Module, fc_lr5: bool = False) -> list[dict]:
         else:
             other += own
     groups = [
-        ("first_conv_weight", first_conv, 1, 1), ("weight", weights, 1, 1), ("bias", biases, 2, 0),
+        ("first_conv_weight", first_conv, 5 if flow else 1, 1), ("weight", weights, 1, 1), ("bias", biases, 2, 0),
         ("norm", norms, 1, 0), ("other", other, 1, 0), ("fc_weight", fc_weight, 5, 1), ("fc_bias", fc_bias, 10, 0),
     ]
     out = [{"params": params, "lr_mult": lr, "decay_mult": decay, "name": name}

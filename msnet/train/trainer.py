@@ -76,12 +76,18 @@ class TrainConfig:
     progress: bool = True
     row: str | None = None
     bn_chunks: int = 1
+    flow_length: int = 0  # L > 0: a flow stream on stacks of L TV-L1 fields (2L input channels; docs/flow.md)
 
 
 def model_spec(cfg: TrainConfig, num_classes: int) -> dict:
+    overrides = dict(cfg.overrides)
+    if cfg.flow_length:
+        channels = overrides.setdefault("in_channels", 2 * cfg.flow_length)
+        if channels != 2 * cfg.flow_length:
+            raise ValueError(f"in_channels={channels} contradicts flow_length={cfg.flow_length} (2L channels)")
     return {"model": cfg.model, "frames": cfg.frames, "num_classes": num_classes, "dropout": cfg.recipe.dropout,
-            "overrides": cfg.overrides, "pretrained": cfg.pretrained, "crop": cfg.crop,
-            "sampling": cfg.recipe.sampling, "lists": cfg.lists}
+            "overrides": overrides, "pretrained": cfg.pretrained, "crop": cfg.crop,
+            "sampling": cfg.recipe.sampling, "lists": cfg.lists, "flow_length": cfg.flow_length}
 
 
 def run_identity(cfg: TrainConfig, spec: dict) -> dict:
@@ -110,14 +116,16 @@ class Trainer:
         self.model.to(self.ctx.device)
         if cfg.channels_last:
             self.model.to(memory_format=torch.channels_last)
-        self.groups = parameter_groups(self.model, self.recipe.fc_lr5)
+        self.groups = parameter_groups(self.model, self.recipe.fc_lr5, flow=cfg.flow_length > 0)
         self.optimizer = torch.optim.SGD(self.groups, lr=self.recipe.scaled_lr, momentum=self.recipe.momentum,
                                          nesterov=self.recipe.nesterov, weight_decay=self.recipe.weight_decay)
         self.scaler = torch.amp.GradScaler("cuda", enabled=cfg.amp)
         self.train_set = training_set(cfg.prepared, self.recipe, cfg.frames, cfg.crop, cfg.seed, lists=cfg.lists,
-                                      lenient=cfg.lenient, skip_log=self.out / "skipped_train.log")
+                                      flow_length=cfg.flow_length, lenient=cfg.lenient,
+                                      skip_log=self.out / "skipped_train.log")
         self.val_set = evaluation_set(cfg.prepared, cfg.eval_protocol, cfg.frames, cfg.crop, self.recipe.sampling,
-                                      lists=cfg.lists, lenient=cfg.lenient, skip_log=self.out / "skipped_val.log")
+                                      lists=cfg.lists, flow_length=cfg.flow_length, lenient=cfg.lenient,
+                                      skip_log=self.out / "skipped_val.log")
         self.steps_per_epoch = len(self.train_set) // self.recipe.batch_size
         self.state = {"epoch": 0, "step": 0, "running": [0.0, 0.0, 0.0], "history": [], "best": None,
                       "seconds": 0.0, "epoch_seconds": 0.0, "resumes": 0}
@@ -285,8 +293,8 @@ class Trainer:
         history, best = self.state["history"], self.state["best"]
         skipped = {split: len(read_skips(self.out / f"skipped_{split}.log")) for split in ("train", "val")}
         return {
-            "row": self.cfg.row, "model": self.cfg.model, "frames": self.cfg.frames, "overrides": self.cfg.overrides,
-            "dataset": str(self.cfg.prepared), "classes": len(self.names), "seed": self.cfg.seed,
+            "row": self.cfg.row, "model": self.cfg.model, "frames": self.cfg.frames, "overrides": self.spec["overrides"],
+            "dataset": str(self.cfg.prepared), "flow_length": self.cfg.flow_length, "classes": len(self.names), "seed": self.cfg.seed,
             "initialisation": self.cfg.init or self.cfg.pretrained or "random",
             "init_tensors_not_loaded": self.init_missing,
             "recipe": self.recipe.to_dict(), "scaled_lr": self.recipe.scaled_lr, "crop": self.cfg.crop,

@@ -1,0 +1,77 @@
+"""Flow fields as 8-bit JPEG pairs, the storage of TSN's ``dense_flow`` (and of every TSN/TSM two-stream baseline).
+
+Each component is clipped to [-bound, bound] (bound 20 in ``build_of.py``), mapped to ``round(255 (v + bound) /
+(2 bound))`` (``cvRound``: half to even) and written as a grayscale JPEG at OpenCV's default quality 95:
+``flow_x_%05d.jpg`` and ``flow_y_%05d.jpg``, 1-based, field k going from frame k to frame k + 1. Decoding inverts
+the mapping; the round trip loses at most half a step (0.078 px at bound 20) plus JPEG error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from msnet.data.formats import DataError
+
+BOUND = 20.0
+TEMPLATES = ("flow_x_{:05d}.jpg", "flow_y_{:05d}.jpg")
+JPEG_QUALITY = 95  # cv2.imencode's default, what dense_flow writes
+
+
+def quantize(flow: np.ndarray, bound: float = BOUND) -> np.ndarray:
+    """Float flow (any shape) -> uint8, 128 ~ zero motion."""
+    scaled = 255.0 * (np.clip(flow, -bound, bound) + bound) / (2.0 * bound)
+    return np.rint(scaled).astype(np.uint8)
+
+
+def dequantize(pixels: np.ndarray, bound: float = BOUND) -> np.ndarray:
+    """uint8 -> float flow in pixels (the inverse mapping of :func:`quantize`)."""
+    return pixels.astype(np.float32) * (2.0 * bound / 255.0) - bound
+
+
+def write_flow_jpegs(folder: Path, flows: np.ndarray, bound: float = BOUND, start: int = 1) -> None:
+    """(N, H, W, 2) float flow -> ``flow_x_%05d.jpg`` / ``flow_y_%05d.jpg`` numbered from ``start``."""
+    import cv2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pixels = quantize(flows, bound)
+    for k, field in enumerate(pixels, start):
+        for component, template in enumerate(TEMPLATES):
+            path = folder / template.format(k)
+            ok = cv2.imwrite(str(path), np.ascontiguousarray(field[..., component]),
+                             [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+            if not ok:
+                raise OSError(f"{path}: OpenCV could not write the JPEG")
+
+
+def read_flow_jpegs(folder: Path, indices) -> np.ndarray:
+    """Fields at 1-based ``indices``: (N, 2, H, W) uint8 (x, y); a missing, unreadable or mismatched file raises
+    :class:`DataError` naming it."""
+    import cv2
+
+    out = []
+    for k in indices:
+        pair = []
+        for template in TEMPLATES:
+            path = folder / template.format(int(k))
+            if not path.is_file():
+                raise DataError(f"{path}: missing flow file")
+            image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+            if image is None:
+                raise DataError(f"{path}: unreadable JPEG")
+            pair.append(image)
+        if pair[0].shape != pair[1].shape:
+            raise DataError(f"{folder / TEMPLATES[1].format(int(k))}: size {pair[1].shape} differs from its x "
+                            f"component's {pair[0].shape}")
+        out.append(np.stack(pair))
+    return np.stack(out)
+
+
+def count_fields(folder: Path) -> int:
+    """Number of complete (x and y) fields; mismatched x/y counts raise :class:`DataError`."""
+    xs = len(list(folder.glob("flow_x_*.jpg")))
+    ys = len(list(folder.glob("flow_y_*.jpg")))
+    if xs != ys:
+        raise DataError(f"{folder}: {xs} flow_x files but {ys} flow_y files")
+    return xs
