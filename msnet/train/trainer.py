@@ -293,8 +293,9 @@ class Trainer:
         history, best = self.state["history"], self.state["best"]
         skipped = {split: len(read_skips(self.out / f"skipped_{split}.log")) for split in ("train", "val")}
         return {
-            "row": self.cfg.row, "model": self.cfg.model, "frames": self.cfg.frames, "overrides": self.spec["overrides"],
-            "dataset": str(self.cfg.prepared), "flow_length": self.cfg.flow_length, "classes": len(self.names), "seed": self.cfg.seed,
+            "row": self.cfg.row, "model": self.cfg.model, "frames": self.cfg.frames,
+            "overrides": self.spec["overrides"], "flow_length": self.cfg.flow_length,
+            "dataset": str(self.cfg.prepared), "classes": len(self.names), "seed": self.cfg.seed,
             "initialisation": self.cfg.init or self.cfg.pretrained or "random",
             "init_tensors_not_loaded": self.init_missing,
             "recipe": self.recipe.to_dict(), "scaled_lr": self.recipe.scaled_lr, "crop": self.cfg.crop,
