@@ -41,6 +41,10 @@ def speed_frame(entries: list[dict], measured: Measured) -> pd.DataFrame:
             status = "not run: not in this configuration's run-time rows"
         elif ours.get("includes_flow_extraction") is False:
             status = f"measured on {ours['device']}: network only, TV-L1 extraction not timed yet"
+        elif ours.get("includes_flow_extraction"):
+            timed = ours["tvl1_pairs_timed"], ours["tvl1_pairs_per_clip"]
+            scaled = f", timed on {timed[0]} of its {timed[1]} pairs and scaled" if ours["tvl1_extrapolated"] else ""
+            status = f"measured on {ours['device']}, TV-L1 included (PyTorch TV-L1{scaled})"
         else:
             status = f"measured on {ours['device']}"
         relative, how = relative_time(ours, reference)
