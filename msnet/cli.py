@@ -257,6 +257,27 @@ def cmd_flow_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_flow_quality(args: argparse.Namespace) -> int:
+    from msnet.flow.quality import flow_quality
+    from msnet.measure.runtime import resolve_device
+    from msnet.provenance import provenance
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    result = flow_quality(args.videos, args.pairs, args.speed_pairs, args.speed_size, args.runs,
+                          str(resolve_device(args.device)))
+    result["provenance"] = provenance({"command": "flow quality"})
+    _write_json(result, args.out)
+    accuracy, speed = result["accuracy"], result["speed"]
+    log.info("EPE (px, all pixels): OpenCV %.3f, PyTorch %.3f (%.1f %% apart); %d pairs at %dx%d: OpenCV %.0f ms, "
+             "PyTorch %.0f ms (x%.2f)", accuracy["epe"]["opencv"]["all"], accuracy["epe"]["torch"]["all"],
+             100 * accuracy["epe_relative_difference"], speed["pairs"], speed["size"], speed["size"],
+             speed["median_ms"]["opencv"], speed["median_ms"]["torch"], speed["torch_time_vs_opencv"])
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from msnet.models.registry import parse_overrides
     from msnet.train.recipes import get_recipe
@@ -441,6 +462,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_flow_extract)
+    p = flow.add_parser("quality", help="EPE of both TV-L1 paths against synthetic ground truth, and their speed")
+    p.add_argument("--videos", type=int, default=8, help="synthetic videos for the EPE")
+    p.add_argument("--pairs", type=int, default=8, help="frame pairs per video for the EPE")
+    p.add_argument("--speed-pairs", type=int, default=8, help="pairs of the timed clip")
+    p.add_argument("--speed-size", type=int, default=224, help="side of the timed clip's frames")
+    p.add_argument("--runs", type=int, default=3, help="timed runs of each path (interleaved)")
+    p.add_argument("--device", default="cpu", help="device of the PyTorch path: cpu, cuda or auto")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
+    p.add_argument("--out", help="write the JSON here (default: stdout)")
+    p.set_defaults(func=cmd_flow_quality)
 
     p = sub.add_parser("train", help="train one model with a named recipe (resumes from OUT/checkpoint.pt)")
     p.add_argument("model", help="registered model name")
