@@ -29,6 +29,8 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 # Datasets (Sec. 4.1): the providers' formats, the synthetic motion benchmark, decode checks.
 include: "workflow/rules/data.smk"
+# Sec. 4.5 two-stream baseline: TV-L1 optical flow (Table 6; the TV-L1 part of Table 2's two-stream time).
+include: "workflow/rules/flow.smk"
 # Sec. 3-4 cost columns: FLOPs and parameters of every row (Tables 1-8, Figs. 4-5).
 include: "workflow/rules/cost.smk"
 # Sec. 4.4 run-time: videos per second (Table 2).

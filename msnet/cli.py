@@ -113,6 +113,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     from msnet.report.data_table import data_markdown, load_data_stages
 
+    if args.what == "flow":
+        from msnet.report.flow_report import write_flow_report
+
+        out = Path(args.out)
+        write_flow_report(args.quality, args.data, out / "flow.md", out / "figures" / "flow_quality")
+        print(out / "flow.md")
+        return 0
     stages = load_data_stages(args.data)
     if args.what == "accuracy":
         from msnet.report.accuracy_table import write_accuracy_report
@@ -541,10 +548,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="tables and the audit from result JSONs")
     p.add_argument(
-        "what", choices=("cost", "speed", "tables", "figures", "audit", "data", "accuracy"),
-        help="cost tables, Table 2 speed, Tables 1-8 in full, Figs. 1/4/5, audit.md, data.md (data stages), or "
-        "accuracy.md/.csv (evaluation results)",
+        "what", choices=("cost", "speed", "tables", "figures", "audit", "data", "accuracy", "flow"),
+        help="cost tables, Table 2 speed, Tables 1-8 in full, Figs. 1/4/5, audit.md, data.md (data stages), "
+        "accuracy.md/.csv (evaluation results), or flow.md + figures/flow_quality (TV-L1 quality and extraction)",
     )
+    p.add_argument("--quality", help="flow: the JSON of `python -m msnet flow quality`")
     p.add_argument("--results", nargs="*", default=[], help="result JSON files (cost, runtime, evaluation)")
     p.add_argument("--data", nargs="*", default=[], help="data-stage files (prepare summary.json, decode_check.json)")
     p.add_argument("--accuracy", nargs="*", default=[], help="evaluation result JSONs (audit: the accuracy section)")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -123,6 +124,17 @@ def listed_videos(prepared: Path, lists: str) -> list[tuple[str, int]]:
 
 def output_folder(prepared: Path, name: str, media: str) -> Path:
     return prepared / name / Path(media.replace("../", "up/")).with_suffix("")
+
+
+def video_key(media: str) -> str:
+    """The video a list entry stands for, the same for its frames, its video file and its flow folder (what an
+    ensemble of an RGB and a flow stream matches scores on): the path after the last ``flow``/``flow_<r>fps``
+    folder, else the path itself; suffix dropped."""
+    parts = Path(media).parts
+    marks = [i for i, part in enumerate(parts) if re.fullmatch(r"flow(_[0-9.]+fps)?", part)]
+    if not marks or marks[-1] + 1 == len(parts):
+        return str(Path(media).with_suffix(""))
+    return str(Path(*parts[marks[-1] + 1:]).with_suffix("")).replace("up/", "../")
 
 
 def extract_flow_shard(prepared: str | Path, shard: int, shards: int, settings: FlowSettings, lists: str = "",

@@ -75,15 +75,19 @@ def save_scores(path: str | Path, scores: torch.Tensor, labels: torch.Tensor, me
 
 
 def ensemble(paths: list[str | Path], class_list: list[str], softmax: bool = False) -> dict:
-    """Average the saved per-video scores of several evaluations (the paper's 8f + 16f 'En' rows)."""
+    """Average the saved per-video scores of several evaluations (the paper's 8f + 16f 'En' rows, and the two-stream
+    late fusion of an RGB and a flow stream)."""
+    from msnet.flow.extract import video_key
+
     members = [ckpt.load(p) for p in paths]
     first = members[0]
-    order = {m: i for i, m in enumerate(first["media"])}
+    order = {video_key(m): i for i, m in enumerate(first["media"])}  # RGB and flow entries of one video match
     total = torch.zeros_like(first["scores"])
     for path, member in zip(paths, members):
-        if set(member["media"]) != set(order):
+        keys = [video_key(m) for m in member["media"]]
+        if set(keys) != set(order):
             raise ValueError(f"{path}: evaluated a different set of videos than {paths[0]}")
-        index = torch.tensor([order[m] for m in member["media"]])
+        index = torch.tensor([order[k] for k in keys])
         scores = member["scores"].softmax(1) if softmax else member["scores"]
         total[index] += scores
     return {"members": [str(p) for p in paths], "softmax": softmax, **summarize(total / len(members), first["labels"], class_list)}

@@ -31,6 +31,7 @@ wildcard_constraints:
     ensemble="|".join(re.escape(e) for e in config["ensembles"]) or "^$",
     protocol="1clip|10clip|10clip_uniform|2clip_3crop|10clip_3crop",
     shards=r"\d+",
+    flowdir=r"flow(_[0-9.]+fps)?",
 
 
 def check_rows():
@@ -42,9 +43,12 @@ def check_rows():
         if row["model"] not in known:
             raise WorkflowError(f"row {row_id!r}: unknown model {row['model']!r}; registered: {', '.join(sorted(known))}")
         try:
-            parse_overrides(row.get("set", []))
+            overrides = parse_overrides(row.get("set", []))
         except ValueError as err:
             raise WorkflowError(f"row {row_id!r}: {err}") from err
+        if "flow" in row and ("in_channels" in overrides or "flow_length" in overrides):
+            raise WorkflowError(f"row {row_id!r}: a flow row gets in_channels = 2 x flow.length itself; drop it "
+                                "from `set`")
     for row_id, members in config["ensembles"].items():
         missing = [m for m in members if m not in ROWS]
         if missing:
@@ -87,6 +91,8 @@ def row_arguments(wildcards, stage):
     overrides = list(row.get("set", []))
     if row_has_ms(wildcards.row):
         overrides.append(f"ms.spec={wildcards.spec}")
+    if "flow" in row:
+        overrides.append(f"in_channels={2 * row['flow']['length']}")
     args = [f"--frames {row['frames']}", f"--size {config[stage]['size']}"]
     args += [f"--set '{item}'" for item in overrides]
     return " ".join(args)
@@ -182,7 +188,8 @@ def report_files():
     data = [f"{folder}/data.md"] if DATASETS else []
     accuracy = [f"{folder}/accuracy.md", f"{folder}/accuracy.csv"] if EXPERIMENTS else []
     gate = [f"{folder}/accuracy_gate.md"] if EXPERIMENTS and TRAIN.get("reference") else []
-    return tables + speed + full + figures + data + accuracy + gate + [f"{folder}/audit.md"]
+    flow = [f"{folder}/flow.md"] + [f"{folder}/figures/flow_quality.{ext}" for ext in ("png", "pdf")]
+    return tables + speed + full + figures + data + accuracy + gate + flow + [f"{folder}/audit.md"]
 
 
 # --- training and evaluation ---------------------------------------------------------------------------------------
@@ -238,7 +245,7 @@ def eval_results():
 def train_inputs(wildcards):
     """The lists a run reads (decode-checked or extracted frames) and, for fine-tuning, the source run."""
     exp = EXPERIMENTS[wildcards.experiment]
-    folder = Path(experiment_data(wildcards)) / exp["lists"]
+    folder = Path(experiment_data(wildcards)) / row_lists(exp, wildcards.row)
     inputs = {"lists": [str(folder / f"{split}.txt") for split in SPLITS]}
     if exp["init"]:
         inputs["init"] = f"{train_folder(exp['init'], wildcards.row, wildcards.seed)}/train.json"
@@ -270,8 +277,10 @@ def train_arguments(wildcards, input):
             f"--device {TRAIN['device']}", f"--workers {TRAIN['workers']}", f"--row {wildcards.row}",
             model_overrides(wildcards.row), "--no-progress"]
     args += [f"--recipe-set '{key}={value}'" for key, value in exp["set"].items()]
-    if exp["lists"]:
-        args.append(f"--lists {exp['lists']}")
+    if row_lists(exp, wildcards.row):
+        args.append(f"--lists {row_lists(exp, wildcards.row)}")
+    if "flow" in row:
+        args.append(f"--flow-length {row['flow']['length']}")
     if TRAIN["pretrained"]:
         args.append(f"--pretrained {TRAIN['pretrained']}")
     if exp["init"]:
@@ -296,3 +305,72 @@ def ensemble_scores(wildcards):
     members = ENSEMBLES[wildcards.ensemble]
     folder = f"results/{PROFILE}/eval/{wildcards.experiment}"
     return [f"{folder}/{m}/seed{wildcards.seed}/{wildcards.protocol}.scores.pt" for m in members]
+
+
+# --- optical flow (two-stream baseline) ----------------------------------------------------------------------------
+FLOW = DATA["flow"]
+
+
+def flow_folder(fps):
+    """``flow`` for every frame, ``flow_3fps`` for frames resampled at 3 fps (msnet.flow.extract.flow_folder_name)."""
+    return "flow" if fps is None else f"flow_{fps:g}fps"
+
+
+def row_lists(exp, row_id):
+    """The list folder a row of an experiment reads: its flow folder for a flow stream, else the experiment's."""
+    row = ROWS[row_id]
+    return flow_folder(row["flow"].get("fps")) if "flow" in row else exp["lists"]
+
+
+def check_flow():
+    """Flow is extracted from data.flow.lists; an experiment training flow rows must read those same videos."""
+    for name, exp in EXPERIMENTS.items():
+        if any("flow" in ROWS[r] for r in exp["rows"]) and exp["lists"] != FLOW["lists"]:
+            raise WorkflowError(f"train.experiments.{name}: trains flow rows, so its lists ({exp['lists']!r}) must "
+                                f"be data.flow.lists ({FLOW['lists']!r}): the two streams must see the same videos")
+        if exp["lists"] == "subset" and not DATA["subset"]:
+            raise WorkflowError(f"train.experiments.{name}: lists 'subset' needs data.subset (train/val counts)")
+
+
+check_flow()
+
+
+def flow_folders():
+    """Every flow folder wanted by an experiment: (dataset, folder name)."""
+    return sorted({(exp["dataset"], row_lists(exp, r)) for exp in EXPERIMENTS.values() for r in exp["rows"]
+                   if "flow" in ROWS[r]})
+
+
+def flow_fps(wildcards):
+    """The resampling rate of a flow folder name (``flow_3fps`` -> 3), as a CLI argument."""
+    match = re.fullmatch(r"flow_([0-9.]+)fps", wildcards.flowdir)
+    return f"--fps {match.group(1)}" if match else ""
+
+
+def flow_arguments(wildcards):
+    args = [f"--method {FLOW['method']}", f"--device {FLOW['device']}", f"--source-fps {FLOW['source_fps']}",
+            flow_fps(wildcards)]
+    if FLOW["lists"]:
+        args.append(f"--lists {FLOW['lists']}")
+    if FLOW["size"]:
+        args.append(f"--size {FLOW['size'][0]} {FLOW['size'][1]}")
+    return " ".join(a for a in args if a)
+
+
+def subset_arguments(wildcards):
+    return " ".join(f"--{split} {count}" for split, count in DATA["subset"].items())
+
+
+def flow_source_lists(wildcards):
+    folder = Path(f"results/{wildcards.profile}/data/{wildcards.dataset}") / FLOW["lists"]
+    return [str(folder / f"{split}.txt") for split in SPLITS]
+
+
+def flow_shard_manifests(wildcards):
+    shards = FLOW["shards"]
+    folder = f"results/{wildcards.profile}/data/{wildcards.dataset}/{wildcards.flowdir}"
+    return [f"{folder}/shard-{i}-of-{shards}.json" for i in range(shards)]
+
+
+def flow_summaries():
+    return [f"results/{PROFILE}/data/{dataset}/{name}/summary.json" for dataset, name in flow_folders()]

@@ -160,3 +160,21 @@ rule accuracy_gate:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet gate --results {input.results} --reference {input.reference} --out {output} > {log} 2>&1"
+
+
+# TV-L1: EPE of both paths against exact synthetic motion, their speed, and what the extraction jobs did.
+rule flow_report:
+    input:
+        quality="results/{profile}/flow/quality.json",
+        extraction=flow_summaries(),
+        code=package_code("report/flow_report.py"),
+    output:
+        table=report("reports/{profile}/flow.md", caption="../report/flow_report.rst", category="Optical flow"),
+        figure=multiext("reports/{profile}/figures/flow_quality", ".png", ".pdf"),
+    log:
+        "logs/{profile}/report/flow_report.log",
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet report flow --quality {input.quality} --data {input.extraction} "
+        "--out reports/{wildcards.profile} > {log} 2>&1"
