@@ -27,9 +27,13 @@ def test_training_step_mode_and_batch():
     assert r["videos_per_s"] == pytest.approx(2000 / r["median_ms"])
 
 
-def test_two_stream_time_is_flagged_as_network_only():
-    r = measure_runtime("twostream_tsm_r18", frames=2, size=32, warmup=0, runs=1, device="cpu", overrides={"flow_length": 1})
-    assert r["includes_flow_extraction"] is False
+def test_two_stream_time_includes_tvl1_for_its_flow_fields():
+    r = measure_runtime("twostream_tsm_r18", frames=2, size=32, warmup=0, runs=1, device="cpu",
+                        overrides={"flow_length": 2}, flow_sample=3)
+    assert r["includes_flow_extraction"] is True
+    assert r["tvl1_pairs_per_clip"] == 4 and r["tvl1_pairs_timed"] == 3 and r["tvl1_extrapolated"]
+    assert r["median_ms"] == pytest.approx(r["network_median_ms"] + r["tvl1_ms_per_clip"])
+    assert r["tvl1_ms_per_clip"] == pytest.approx(4 * r["tvl1_ms_per_pair"])
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown on machines without CUDA")

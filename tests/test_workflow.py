@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from snakemake.utils import update_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -69,10 +70,10 @@ def test_extended_configs_list_every_training_job(tmp_path, name):
     """config/*.yaml extend config.yaml; the real-data one lists its jobs without the data and names missing roots."""
     run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / "config" / name))
     assert run.returncode == 0, run.stderr + run.stdout
-    config = yaml.safe_load((REPO / "config" / name).read_text())
-    base = yaml.safe_load((REPO / "config.yaml").read_text())
-    experiments = config["train"].get("experiments", base["train"]["experiments"]).values()
-    seeds = len(config["train"].get("seeds", [0]))
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    update_config(config, yaml.safe_load((REPO / "config" / name).read_text()))  # as the Snakefile merges them
+    experiments = config["train"]["experiments"].values()
+    seeds = len(config["train"]["seeds"])
     stats = dict(re.findall(r"^(train_model|evaluate_model)\s+(\d+)$", run.stdout, re.MULTILINE))
     assert int(stats["train_model"]) == seeds * sum(len(e["rows"]) for e in experiments)
     assert int(stats["evaluate_model"]) == seeds * sum(len(e["rows"]) * len(e.get("eval", ["1clip"]))
@@ -121,9 +122,20 @@ def test_cost_workflow_end_to_end(tmp_path):
     assert run["row"] == "msnet-r18_8f" and run["initialisation"] == "random" and run["data"]["source"] == "synthetic"
     assert (tmp_path / "results/ci/train/synthetic/msnet-r18_8f/seed0/best.pt").exists()
     accuracy = pd.read_csv(tmp_path / "reports/ci/accuracy.csv")
-    assert len(accuracy) == 8 and set(accuracy["protocol"]) == {"1clip", "10clip"}
+    assert len(accuracy) == 12 and set(accuracy["protocol"]) == {"1clip", "10clip"}
     assert accuracy.set_index(["row", "protocol"]).loc[("msnet-r50_en16+8", "10clip"), "ensemble"]
     assert "measured on synthetic" in (tmp_path / "reports/ci/accuracy.md").read_text()
+    # Two-stream: TV-L1 flow for the subset (two shards; 8 frames -> 7 fields, at 3 fps 2 frames -> 1 field), a
+    # flow stream trained on it and fused with the RGB stream, the flow page.
+    flow = (tmp_path / "results/ci/data/ssv1/flow/val.txt").read_text().splitlines()
+    assert len(flow) == 4 and all(line.split()[1] == "7" for line in flow)
+    low = (tmp_path / "results/ci/data/ssv1/flow_3fps/val.txt").read_text().splitlines()
+    assert len(low) == 4 and all(line.split()[1] == "1" for line in low)
+    stream = json.loads((tmp_path / "results/ci/train/twostream/tsm-flow-r18_8x1/seed0/train.json").read_text())
+    assert stream["flow_length"] == 1 and stream["overrides"]["in_channels"] == 2
+    fused = accuracy.set_index(["experiment", "row"]).loc[("twostream", "twostream-tsm-r18_8+8x1")]
+    assert fused["ensemble"] and fused["videos"] == 4
+    assert "PyTorch / OpenCV time" in (tmp_path / "reports/ci/flow.md").read_text()
     # A second run has nothing to do.
     again = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / ".test" / "config.yaml"))
     assert "Nothing to be done" in again.stdout + again.stderr
