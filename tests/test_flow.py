@@ -15,7 +15,7 @@ from msnet.data.subset import balanced_subset, write_subset_lists
 from msnet.data.transforms import recipe
 from msnet.flow.extract import FlowSettings, extract_flow_shard, listed_videos, merge_flow_lists, output_folder, \
     video_key
-from msnet.flow.median import median5, selection_network
+from msnet.flow.median import median5, median5_network, selection_network
 from msnet.flow.quality import accuracy, endpoint_errors
 from msnet.flow.quantize import count_fields, dequantize, quantize, read_flow_jpegs, write_flow_jpegs
 from msnet.flow.tvl1_opencv import flow_pairs
@@ -47,12 +47,14 @@ def test_flow_jpegs_round_trip_and_bad_files_are_named(tmp_path):
         read_flow_jpegs(tmp_path / "v", [3])
 
 
-def test_median_network_is_opencvs_median_blur():
+@pytest.mark.parametrize("median", [median5, median5_network])
+def test_median_is_opencvs_median_blur(median):
     assert len(selection_network(25, 12)) == 113
-    image = np.random.default_rng(1).normal(size=(2, 19, 23)).astype(np.float32)
-    ours = median5(torch.from_numpy(image)).numpy()
+    image = np.random.default_rng(1).normal(size=(2, 1, 19, 23)).astype(np.float32)
+    ours = median(torch.from_numpy(image)).numpy()
+    assert ours.shape == image.shape
     for k in range(2):
-        assert np.array_equal(ours[k], cv2.medianBlur(image[k], 5))
+        assert np.array_equal(ours[k, 0], cv2.medianBlur(image[k, 0], 5))
 
 
 def _shifted_pair(dx: int, dy: int, size=(64, 80)):

@@ -106,18 +106,20 @@ def _one_level(i0: torch.Tensor, i1: torch.Tensor, state: _Level, prm: TVL1Param
         for n in range(last + 1):
             if n % prm.inner_iterations == 0 and prm.median_filtering > 1:
                 u = median5(u)
-            rho = rho_c + (w * u).sum(1, keepdim=True)
-            step = (rho * neg_inv_g).clamp_(-l_t, l_t) * w
+            # (fewest full-size passes: addcmul for the 2-term dot product, a vectorised norm for the error,
+            # add with alpha; each pass over these small maps costs about as much as the arithmetic)
+            rho = torch.addcmul(rho_c, w[:, :1], u[:, :1]).addcmul_(w[:, 1:], u[:, 1:])
+            step = rho.mul_(neg_inv_g).clamp_(-l_t, l_t) * w
             div = p[:, :, 0] + p[:, :, 1]
             div[..., :, 1:] -= p[:, :, 0, :, :-1]
             div[..., 1:, :] -= p[:, :, 1, :-1, :]
             step.add_(div, alpha=theta)
-            error = step.square().sum(dim=(1, 2, 3))
+            error = torch.linalg.vector_norm(step, dim=(1, 2, 3)).square_()
             u = u + step
             torch.sub(u[..., :, 1:], u[..., :, :-1], out=du[:, :, 0, :, :-1])
             torch.sub(u[..., 1:, :], u[..., :-1, :], out=du[:, :, 1, :-1, :])
             norm = torch.hypot(du[:, :, 0], du[:, :, 1]).mul_(taut).add_(1)[:, :, None]
-            p = (p + taut * du).div_(norm)
+            p = torch.add(p, du, alpha=taut).div_(norm)
             stats["iterations"] += int(active.numel())
             done = error <= scaled_epsilon
             if n == last:

@@ -15,12 +15,12 @@ def _epe_frame(quality: dict) -> pd.DataFrame:
     rows = []
     for name, label in (("opencv", "OpenCV (cv2.optflow)"), ("torch", "PyTorch (msnet.flow.tvl1_torch)"),
                         ("zero_flow", "zero flow (baseline)")):
-        stored = accuracy["epe_after_jpeg"].get(name)
+        stored = accuracy["epe_after_jpeg"].get(name)  # zero flow is not stored: its cells say n/a
         rows.append({"flow": label, "EPE all px": accuracy["epe"][name]["all"],
                      "EPE moving px": accuracy["epe"][name]["moving"],
                      "EPE all px, bound-20 JPEG": stored["all"] if stored else None,
                      "EPE moving px, bound-20 JPEG": stored["moving"] if stored else None})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, dtype=object)
 
 
 def _extraction_frame(summaries: list[str]) -> pd.DataFrame:
