@@ -2,7 +2,7 @@
 # It takes every core it is given, so timed jobs never share the machine.
 rule runtime:
     input:
-        code=package_code("models/*.py", "measure/runtime.py"),
+        code=package_code("models/*.py", "measure/runtime.py", "flow/timing.py", "flow/tvl1_torch.py", "flow/median.py"),
     output:
         "results/{profile}/runtime/{spec}/{row}.json",
     log:
