@@ -40,7 +40,7 @@ ELEMENTWISE_OPS = (
     "aten::sum", "aten::mean", "aten::softmax", "aten::amax", "aten::amin", "aten::topk",
     "aten::max_pool2d", "aten::max_pool3d", "aten::avg_pool2d",
     # clamps and masks
-    "aten::relu", "aten::hardtanh_", "aten::lt", "aten::gt", "aten::eq", "aten::__or__",
+    "aten::relu", "aten::maximum", "aten::hardtanh_", "aten::lt", "aten::gt", "aten::eq", "aten::__or__",
     "aten::bitwise_not", "aten::where", "aten::masked_fill",
 )  # fmt: skip
 FREE_OPS = (

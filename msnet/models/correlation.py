@@ -15,8 +15,9 @@ Two implementations share that contract:
 * :class:`SpatialCorrelation` -- the fast path: an autograd Function doing one banded
   batched matmul per window row, with an explicit backward of the same form. Its largest
   temporary is the padded f2 itself, laid out ``(H + 2r, B, C, W + 2r)``; it never builds
-  a ``(C, P*P, H, W)`` tensor or an ``(H*W) x (H*W)`` matrix. FLOP counters see it as
-  the single op ``prim::PythonOp.SpatialCorrelation``.
+  a ``(C, P*P, H, W)`` tensor or an ``(H*W) x (H*W)`` matrix. Its output is stored
+  window-last (a ``(B, P, P, H, W)`` view of ``(B, H, W, P, P)`` memory). FLOP counters see
+  it as the single op ``prim::PythonOp.SpatialCorrelation``.
 """
 
 from __future__ import annotations
@@ -55,10 +56,11 @@ def _rows(f2_rows: torch.Tensor, i: int, dilation: int, h: int) -> torch.Tensor:
     return f2_rows[i * dilation : i * dilation + h].view(h * b, c, wp)
 
 
-def _band(matrix: torch.Tensor, patch_size: int, dilation: int) -> torch.Tensor:
-    """View ``[n, j, x] = matrix[n, x, x + j*dilation]`` of a ``(H*B, W, W + 2r)`` matrix."""
+def _band(matrix: torch.Tensor, b: int, patch_size: int, dilation: int) -> torch.Tensor:
+    """View ``[y, n, x, j] = matrix[y*B + n, x, x + j*dilation]`` of a ``(H*B, W, W + 2r)`` matrix: the P
+    diagonals that are correlation outputs, with the window offset j last (adjacent in memory when d = 1)."""
     bh, w, wp = matrix.shape
-    return matrix.as_strided((bh, patch_size, w), (w * wp, dilation, wp + 1), matrix.storage_offset())
+    return matrix.as_strided((bh // b, b, w, patch_size), (b * w * wp, w * wp, wp + 1, dilation), matrix.storage_offset())
 
 
 class SpatialCorrelation(torch.autograd.Function):
@@ -68,6 +70,10 @@ class SpatialCorrelation(torch.autograd.Function):
     ``(W, C) x (C, W + 2r)`` product whose ``P`` diagonals ``x + j*d`` are the outputs: a
     banded GEMM that wastes ``(W + 2r) / P`` of its multiply-adds but runs at matmul speed,
     where a loop over the ``P*P`` shifts is bound by memory traffic.
+
+    The output is stored window-last, ``(B, H, W, P, P)`` in memory, and returned as its ``(B, P, P, H, W)``
+    view: the displacement step reduces over the window, which is then contiguous (a softmax over a strided
+    axis is several times slower), and the band copies read and write runs of P adjacent values.
     """
 
     @staticmethod
@@ -77,13 +83,14 @@ class SpatialCorrelation(torch.autograd.Function):
         r = (patch_size - 1) // 2 * dilation
         f2_rows = F.pad(f2, (r, r, r, r)).permute(2, 0, 1, 3).contiguous()  # (H+2r, B, C, W+2r)
         a = f1.permute(2, 0, 3, 1).reshape(h * b, w, c)
-        out = f1.new_empty(b, patch_size, patch_size, h, w)
+        out = f1.new_empty(b, h, w, patch_size, patch_size)
+        product = f1.new_empty(h * b, w, w + 2 * r)
         for i in range(patch_size):
-            band = _band(torch.bmm(a, _rows(f2_rows, i, dilation, h)), patch_size, dilation)
-            out[:, i] = band.view(h, b, patch_size, w).permute(1, 2, 0, 3)
+            torch.bmm(a, _rows(f2_rows, i, dilation, h), out=product)
+            out[:, :, :, i].copy_(_band(product, b, patch_size, dilation).transpose(0, 1))
         ctx.save_for_backward(a, f2_rows)
         ctx.geometry = (patch_size, dilation, r, b, c, h, w)
-        return out
+        return out.permute(0, 3, 4, 1, 2)
 
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor):
@@ -93,9 +100,11 @@ class SpatialCorrelation(torch.autograd.Function):
         grad_a = torch.zeros_like(a) if need_f1 else None
         grad_f2_rows = torch.zeros_like(f2_rows) if need_f2 else None
         a_t = a.transpose(1, 2) if need_f2 else None
+        grad = grad_out.permute(0, 3, 4, 1, 2)  # (B, H, W, P, P): a free view when it arrives window-last
         g_matrix = a.new_zeros(h * b, w, w + 2 * r)  # band entries rewritten for each i, the rest stay 0
+        band = _band(g_matrix, b, patch_size, dilation)
         for i in range(patch_size):
-            _band(g_matrix, patch_size, dilation).copy_(grad_out[:, i].permute(2, 0, 1, 3).reshape(h * b, patch_size, w))
+            band.copy_(grad[:, :, :, i].transpose(0, 1))
             if need_f1:
                 grad_a.baddbmm_(g_matrix, _rows(f2_rows, i, dilation, h).transpose(1, 2))
             if need_f2:
