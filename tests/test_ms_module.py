@@ -126,3 +126,18 @@ def test_parameter_delta_paper_spec_r50():
 def test_invalid_configuration_raises(kwargs, match):
     with pytest.raises(ValueError, match=match):
         MotionSqueeze(16, 4, **kwargs)(torch.randn(4, 16, 6, 6))
+
+
+@pytest.mark.parametrize("spec", ["official", "paper"])
+def test_training_recomputes_the_matching_with_the_same_gradients(spec):
+    """motion() keeps only the reduced features for backward (checkpoint); gradients equal plain autograd's."""
+    module = MotionSqueeze(16, 3, spec=spec, patch_size=5, displacement="ks+cm+bd").double().train()
+    x = torch.randn(6, 16, 7, 9, dtype=torch.float64, requires_grad=True)
+    weights = torch.randn(6, 6, 7, 9, dtype=torch.float64)
+    (module.motion(x) * weights).sum().backward()
+    checkpointed = x.grad.clone(), module.reduce[0].weight.grad.clone()
+    x.grad = None
+    module.zero_grad()
+    (module.match(module.reduce(x)) * weights).sum().backward()
+    torch.testing.assert_close(checkpointed[0], x.grad)
+    torch.testing.assert_close(checkpointed[1], module.reduce[0].weight.grad)

@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from msnet.models.correlation import Correlation
+from msnet.models.fused_kernel import use_fused_kernel
 from msnet.models.cp_module import PairwiseDistance
 
 
@@ -86,7 +87,7 @@ def thop_cost(model: nn.Module, inputs: tuple[torch.Tensor, ...], inserted: Iter
                 handles.append(module.register_forward_hook(hook))
                 break
     try:
-        with torch.no_grad():
+        with torch.no_grad(), use_fused_kernel(False):  # the hooks must see the correlation layer run
             model(*inputs)
     finally:
         for h in handles:

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
+from msnet.models import fused_kernel
 from msnet.models.correlation import Correlation
 from msnet.models.displacement import SPECS, DisplacementEstimator
 from msnet.models.feature_transform import build_feature_transform, conv_bn_relu
@@ -114,11 +116,27 @@ class MotionSqueeze(nn.Module):
     def motion(self, x: torch.Tensor) -> torch.Tensor:
         """Displacement tensor D: ``(N*T, C, H, W) -> (N*T, 2|3|4|6, H, W)``, channels (dx, dy[, conf])."""
         f = self.reduce(x)
+        if torch.is_grad_enabled() and f.requires_grad:
+            # Training: keep only the reduced features for the backward pass and recompute the matching from them
+            # (no BatchNorm inside, so recomputing changes nothing). Autograd would otherwise keep the normalised
+            # features, both correlation operands and five window-sized tensors of the soft-argmax: 90 MB of
+            # MSNet-R50's training memory at batch 8, for a recomputation that costs about 1 % of the step.
+            return checkpoint(self.match, f, use_reentrant=False)
+        return self.match(f)
+
+    def match(self, f: torch.Tensor) -> torch.Tensor:
+        """Reduced features ``(N*T, c, H, W)`` -> the displacement tensor of :meth:`motion`."""
         nt, c, h, w = f.shape
         t = self.num_frames
         if self.spec == "official":
             f = l2_normalise(f)
         f = f.view(nt // t, t, c, h, w)
+        if fused_kernel.applicable(f):  # inference on the CPU: one native pass, same result (fused_kernel.py)
+            return fused_kernel.fused_displacement(
+                f, patch_size=self.correlation.patch_size, dilation=self.correlation.dilation,
+                official=self.spec == "official", kernel=self.displacement.kernel,
+                confidence=self.displacement.confidence, sigma=self.displacement.sigma,
+                temperature=self.displacement.temperature, backward=self.backward)
         current = f[:, :-1].reshape(-1, c, h, w)
         following = f[:, 1:].reshape(-1, c, h, w)
         d = self.displacement(self.correlation(current, following))
