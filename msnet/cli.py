@@ -345,10 +345,13 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from msnet.report.accuracy_gate import build_reference, check, gate_markdown, passed
+    from msnet.report.accuracy_gate import build_reference, check, gate_markdown, passed, update_reference
 
     if args.write_reference:
-        _write_json(build_reference(args.results, note=args.note), args.reference)
+        reference = build_reference(args.results, note=args.note)
+        if args.update:
+            reference = update_reference(json.loads(Path(args.reference).read_text()), reference)
+        _write_json(reference, args.reference)
         return 0
     reference = json.loads(Path(args.reference).read_text())
     verdicts = check(args.results, reference)
@@ -546,6 +549,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", required=True, help="reference JSON (results/reference/accuracy.json)")
     p.add_argument("--write-reference", action="store_true", help="build the reference from RESULTS (several seeds)")
     p.add_argument("--note", default="", help="with --write-reference: how the reference was made")
+    p.add_argument("--update", action="store_true",
+                   help="with --write-reference: replace only the entries RESULTS cover, keep the reference's others")
     p.add_argument("--out", help="Markdown verdict table")
     p.set_defaults(func=cmd_gate)
 

@@ -2,10 +2,13 @@
 
 The reference (``results/reference/accuracy.json``) holds, per (experiment, row, protocol), the top-1 of several
 seeds of the same configuration and a tolerance derived from their spread: ``max(3 x sample sd, FLOOR)``. A run is
-compared with the reference value of its own seed (the same seed on another machine differs only by floating-point
-drift, far less than seed-to-seed variation), so a real regression (a broken module, a changed recipe) shows up as
-a jump of several seed-sds. Each entry carries a fingerprint of what was trained (model, overrides, recipe, crop,
-data lists); a mismatch is reported as such and fails the gate, instead of comparing different experiments.
+compared with the mean over the reference's seeds, not with the reference run of its own seed: a one-epoch run
+amplifies floating-point differences as much as a change of seed (measured: reordering the sums of the correlation's
+backward pass, which made its gradients more accurate, moved MSNet-R18 seed 0 from 47.5 to 37.5 top-1, and seed 1
+from 44.2 to 56.2), so the same seed after any code change is just another draw. A real regression (a broken
+module, a changed recipe) shows up as a jump of several seed-sds. Each entry carries a fingerprint of what was trained
+(model, overrides, recipe, crop, data lists); a mismatch is reported as such and fails the gate, instead of comparing
+different experiments.
 """
 
 from __future__ import annotations
@@ -64,6 +67,15 @@ def build_reference(paths: list[str], note: str = "") -> dict:
             "entries": entries, "provenance": provenance({"entries": [e["fingerprint"] for e in entries]})}
 
 
+def update_reference(existing: dict, update: dict) -> dict:
+    """``existing`` with the entries ``update`` covers replaced (the others kept, each with the provenance it was
+    made with), for re-measuring some rows after a change that affects only them."""
+    replaced = {(e["experiment"], e["row"], e["protocol"]) for e in update["entries"]}
+    kept = [{"provenance": existing.get("provenance"), **e} for e in existing["entries"]
+            if (e["experiment"], e["row"], e["protocol"]) not in replaced]
+    return {**update, "entries": update["entries"] + kept}
+
+
 def check(paths: list[str], reference: dict) -> list[dict]:
     """One verdict per measured result: pass, FAIL, config differs, or no reference; plus reference entries not run."""
     entries = {(e["experiment"], e["row"], e["protocol"]): e for e in reference["entries"]}
@@ -77,8 +89,7 @@ def check(paths: list[str], reference: dict) -> list[dict]:
             verdicts.append({**verdict, "status": "no reference"})
             continue
         seen.add(key)
-        expected = entry["seeds"].get(str(result["seed"]), entry["mean"])
-        verdict.update(reference=expected, tolerance=entry["tolerance"], delta=round(result["top1"] - expected, 2))
+        verdict.update(reference=entry["mean"], tolerance=entry["tolerance"], delta=round(result["top1"] - entry["mean"], 2))
         if result["fingerprint"] != entry["fingerprint"]:
             status = "config differs"
         else:
@@ -101,8 +112,8 @@ def gate_markdown(verdicts: list[dict], reference_path: str) -> str:
     ok = passed(verdicts)
     lines = ["# Accuracy regression gate", "",
              f"**{'PASSED' if ok else 'FAILED'}** against `{reference_path}` (tolerance per row: max(3 x seed sd, "
-             f"{FLOOR:g} points), compared with the reference run of the same seed).", "",
-             "| experiment | row | protocol | seed | top-1 | reference | delta | tolerance | status |",
+             f"{FLOOR:g} points), compared with the mean over the reference's seeds).", "",
+             "| experiment | row | protocol | seed | top-1 | reference mean | delta | tolerance | status |",
              "|---|---|---|---|---|---|---|---|---|"]
     for v in verdicts:
         cells = [v["experiment"], v["row"], v["protocol"], v["seed"], v["top1"], v["reference"], v["delta"],
