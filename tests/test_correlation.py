@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from msnet.measure.memory import peak_memory
 from msnet.models.correlation import correlation, correlation_reference
 
 
@@ -69,3 +70,14 @@ def test_invalid_arguments_raise():
         correlation(f, f, 4)
     with pytest.raises(ValueError, match="equal"):
         correlation(f, torch.randn(1, 2, 4, 5), 3)
+
+
+@pytest.mark.skipif(peak_memory(lambda: None) is None, reason="needs glibc's mallinfo2")
+def test_fast_op_never_builds_a_window_by_channel_tensor():
+    """Forward and backward peak far below one (B, C, P*P, H, W) float32 tensor, which the reference materialises."""
+    b, c, h, w, p = 2, 64, 28, 28, 15
+    f1, f2 = (torch.randn(b, c, h, w, requires_grad=True) for _ in range(2))
+    unfolded_mb = b * c * p * p * h * w * 4 / 2**20  # 90 MB
+    assert peak_memory(lambda: correlation_reference(f1, f2, p, 1).sum().backward())["added_mb"] > unfolded_mb
+    fast = peak_memory(lambda: correlation(f1, f2, p, 1).sum().backward())["added_mb"]
+    assert fast < 0.15 * unfolded_mb  # output, its gradient, the padded operands and one (H*B, W, W + 2r) product

@@ -2,7 +2,8 @@
 
 The committed reference (``results/reference/speed.json``) was made with
 ``python -m msnet runtime msnet_r50 --frames 8 --reference tsm_r50:8 --device cpu --runs 9
---warmup 2 --out results/reference/speed.json`` on the CI machine type (2 cores). The gate
+--warmup 2 --out results/reference/speed.json`` on the CI machine type (2 cores), with the code after the
+performance work of docs/performance.md (freed memory reused, the MS module's native kernel). The gate
 fails when the ratio grows by more than 10 % over it: a ratio of two models timed in one
 process, pair by pair, so machine speed cancels out; absolute times are never asserted. A
 shared 2-core machine still has bursts of noise, so a ratio over the limit is measured once
