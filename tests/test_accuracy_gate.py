@@ -7,6 +7,8 @@ import pytest
 from msnet.cli import main
 from msnet.report.accuracy_gate import FLOOR, build_reference, check, passed
 from msnet.report.accuracy_table import accuracy_summary, load_accuracy
+from msnet.report.measured import Measured
+from msnet.report.paper_tables import table_frame
 
 RUN = {"model": "msnet_r18", "frames": 8, "overrides": {}, "recipe": {"name": "synthetic", "epochs": 1}, "crop": 64,
        "data": {"source": "synthetic", "lists_sha256": "abc"}, "initialisation": "random", "seconds": 180.0,
@@ -95,3 +97,25 @@ def test_accuracy_table_aggregates_seeds(tmp_path):
     row = summary.iloc[0]
     assert row["top1"] == "33.0 ± 3.0" and row["top1_per_seed"] == "33.0 / 30.0 / 36.0" and row["seeds"] == 3
     assert row["status"] == "measured on synthetic" and row["paper"] == "45.5 (real ssv1; not comparable)"
+
+
+def test_paper_tables_show_synthetic_accuracy_from_the_experiment_covering_the_table(tmp_path):
+    def result(experiment, row, seed, top1):
+        base = tmp_path / experiment
+        path = write_result(base, row, seed, top1)  # laid out under eval/synthetic/; renamed to the experiment
+        for kind in ("eval", "train"):
+            if experiment != "synthetic" and (base / kind / "synthetic").exists():
+                (base / kind / "synthetic").rename(base / kind / experiment)
+        return path.replace("/eval/synthetic/", f"/eval/{experiment}/")
+
+    paths = [result("synthetic", "tsm-r18_8f", 0, 15.0), result("synthetic", "msnet-r18_8f", 0, 40.0),
+             result("synthetic", "msnet-r18_8f", 1, 44.0), result("twostream", "msnet-r18_8f", 0, 9.0)]
+    table = {"columns": ["frames", "ssv1_top1"], "rows": [
+        {"id": "tsm-r18_8f", "values": {"ssv1_top1": 42.8}}, {"id": "msnet-r18_8f", "values": {"ssv1_top1": 45.5}},
+        {"id": "msnet-r18_8f_p7", "values": {"ssv1_top1": 44.0}}]}
+    frame = table_frame(table, Measured([]), accuracy_summary(load_accuracy(paths))).set_index("row")
+    assert frame.loc["msnet-r18_8f", "ssv1_top1 ours"] == "42.0 ± 2.8"  # 'synthetic' covers two of the rows
+    assert "ssv1_top1 measured on synthetic (experiment synthetic, 1clip, 2 seed(s))" in frame.loc["msnet-r18_8f", "status"]
+    assert frame.loc["tsm-r18_8f", "ssv1_top1 ours"] == "15.0"
+    assert frame.loc["msnet-r18_8f_p7", "ssv1_top1 ours"] == "not run"
+    assert "needs Something-Something V1" in frame.loc["msnet-r18_8f_p7", "status"]

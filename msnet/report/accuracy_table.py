@@ -78,6 +78,7 @@ def accuracy_summary(frame: pd.DataFrame, claims: dict | None = None) -> pd.Data
             "epochs": first["epochs"], "train_minutes": first["train_minutes"], "clips_per_s": first["clips_per_s"],
             "initialisation": first["initialisation"] or "", "videos": int(first["videos"]),
             "status": "measured on synthetic" if synthetic else "measured",
+            "metric_prefix": CLAIM_PREFIX.get(dataset, dataset),
             "paper": "" if paper is None else (f"{paper} (real {dataset}; not comparable)" if synthetic else paper),
         })
     return pd.DataFrame.from_records(rows).astype(object).fillna("")
@@ -91,7 +92,7 @@ def accuracy_markdown(frame: pd.DataFrame, claims: dict | None = None) -> str:
              "(evaluation included) on this machine.", ""]
     for experiment, part in summary.groupby("experiment", sort=False):
         lines += [f"## {experiment}", "",
-                  part.drop(columns="experiment").to_markdown(index=False), ""]
+                  part.drop(columns=["experiment", "metric_prefix"]).to_markdown(index=False), ""]
     return "\n".join(lines)
 
 
