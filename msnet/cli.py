@@ -141,13 +141,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     elif args.what == "speed":
         written = write_speed_report(measured, claims, args.out)
     elif args.what == "tables":
-        written = write_paper_tables(measured, claims, args.out)
+        from msnet.report.accuracy_table import accuracy_summary, load_accuracy
+
+        summary = accuracy_summary(load_accuracy(args.accuracy), claims) if args.accuracy else None
+        written = write_paper_tables(measured, claims, args.out, summary)
     elif args.what == "figures":
         written = write_figures(measured, claims, args.out)
     else:
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(audit_markdown(claims, measured, stages, args.accuracy))
+        path.write_text(audit_markdown(claims, measured, stages, args.accuracy, args.motion))
         written = [path]
     for path in written:
         print(path)
@@ -172,6 +175,48 @@ def cmd_synth(args: argparse.Namespace) -> int:
         options["frames"] = args.frames
     summary = write_benchmark(args.format, args.out, SynthConfig(**options), args.videos, args.seed, args.workers)
     print(json.dumps({k: summary[k] for k in ("format", "videos", "seed", "splits")}))
+    return 0
+
+
+def cmd_motion(args: argparse.Namespace) -> int:
+    import torch
+
+    from msnet.data.synthetic import SynthConfig
+    from msnet.measure.ms_motion import probe, video_example
+    from msnet.provenance import provenance
+    from msnet.report.motion_figures import epe_figure, fig6
+    from msnet.report.figures import save_figure
+    from msnet.train import checkpoint as ckpt
+    from msnet.train.model_spec import build_model
+
+    state = ckpt.load(args.checkpoint)
+    spec = state["spec"]
+    trained = build_model(spec)
+    trained.load_state_dict(state["model"])
+    torch.manual_seed(0)
+    models = {"trained": trained, "untrained": build_model(spec)}
+    synth = SynthConfig()
+    if args.synthetic:
+        written = json.loads((Path(args.synthetic) / "synthetic.json").read_text())
+        synth = SynthConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in written["config"].items()})
+    result = probe(models, spec["frames"], spec["crop"], videos=args.videos, seed=args.seed, synth=synth,
+                   dataset=args.dataset, keep=args.examples)
+    examples = result.pop("examples") + [video_example(trained, v, spec["frames"], spec["crop"], args.dataset)
+                                         for v in args.video]
+    record = {"row": args.row, "checkpoint": str(args.checkpoint), "model": spec["model"],
+              "epoch": state.get("epoch"), "synthetic": synth.to_dict(), **result,
+              "real_videos": list(args.video)}
+    record["provenance"] = provenance({"checkpoint": str(args.checkpoint), "videos": args.videos, "seed": args.seed})
+    if args.figures:
+        out = Path(args.figures)
+        out.mkdir(parents=True, exist_ok=True)
+        real = [e for e in examples if e["truth"] is None]
+        synthetic = [e for e in examples if e["truth"] is not None]
+        save_figure(fig6(synthetic, list(models)), out, "fig6")
+        if real:
+            save_figure(fig6(real, ["model"]), out, "fig6_videos")
+        save_figure(epe_figure(result["summary"]), out, "ms_motion_epe")
+    _write_json(record, args.out)
     return 0
 
 
@@ -419,6 +464,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes")
     p.set_defaults(func=cmd_synth)
 
+    p = sub.add_parser("motion", help="the MS module's displacement against the synthetic ground truth; Fig. 6")
+    p.add_argument("checkpoint", help="a trained MSNet (best.pt of a training run)")
+    p.add_argument("--synthetic", help="the written benchmark the model trained on (its synthetic.json gives the config)")
+    p.add_argument("--videos", type=int, default=32, help="synthetic videos to score (generated, not read)")
+    p.add_argument("--seed", type=int, default=10_000, help="generator seed (the written benchmark used another one)")
+    p.add_argument("--dataset", default="ssv1", help="whose evaluation transform to apply (resize, centre crop)")
+    p.add_argument("--examples", type=int, default=3, help="synthetic videos drawn in Fig. 6")
+    p.add_argument("--video", action="append", default=[], help="also draw this real video's maps (repeatable)")
+    p.add_argument("--row", help="experiment row id recorded in the result")
+    p.add_argument("--figures", help="folder for fig6.{png,pdf}, fig6_videos.* and ms_motion_epe.*")
+    p.add_argument("--out", help="also write the JSON here (atomically)")
+    p.set_defaults(func=cmd_motion)
+
     p = sub.add_parser("prepare", help="providers' annotation files -> loader lists, with missing/bad inputs counted")
     p.add_argument("dataset", choices=("ssv1", "ssv2", "kinetics", "hmdb51"), help="provider format")
     p.add_argument("--root", required=True, help="the dataset as the provider ships it")
@@ -563,7 +621,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quality", help="flow: the JSON of `python -m msnet flow quality`")
     p.add_argument("--results", nargs="*", default=[], help="result JSON files (cost, runtime, evaluation)")
     p.add_argument("--data", nargs="*", default=[], help="data-stage files (prepare summary.json, decode_check.json)")
-    p.add_argument("--accuracy", nargs="*", default=[], help="evaluation result JSONs (audit: the accuracy section)")
+    p.add_argument("--accuracy", nargs="*", default=[], help="evaluation result JSONs (audit: the accuracy section; tables: accuracy cells)")
+    p.add_argument("--motion", nargs="*", default=[], help="`python -m msnet motion` JSONs (audit: motion section)")
     p.add_argument("--claims", default=None, help="claims YAML (default: the packaged paper claims)")
     p.add_argument("--ensemble", action="append", default=[], metavar="ROW=A,B", help="ensemble row = sum of member rows")
     p.add_argument("--out", required=True, help="output folder (cost, speed, tables, figures) or file (audit)")

@@ -11,8 +11,10 @@ what they need.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from msnet.report.measured import Measured
 
@@ -138,7 +140,7 @@ def _environment(measured: Measured) -> list[str]:
 
 
 def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | None = None,
-                   accuracy: list[str] | None = None) -> str:
+                   accuracy: list[str] | None = None, motion: list[str] | None = None) -> str:
     """``audit.md``: every claim with its verdict for both MS specs, the spec differences, the environment."""
     lines = [
         "# Audit of the paper's claims",
@@ -176,6 +178,7 @@ def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | N
     else:
         lines += ["No data stage ran in this configuration.", ""]
     lines += ["## Accuracy of the trained rows", ""] + _accuracy_lines(claims, accuracy) + [""]
+    lines += ["## Does the MS module estimate motion?", ""] + motion_lines(motion or []) + [""]
     lines += ["## Environment", ""] + _environment(measured) + [""]
     return "\n".join(lines)
 
@@ -195,3 +198,21 @@ def _accuracy_lines(claims: dict, accuracy: list[str] | None) -> list[str]:
                   "(those need the real datasets and ImageNet weights). Full table: accuracy.md.", ""]
     columns = ["experiment", "row", "protocol", "seeds", "top1", "top1_per_seed", "train_minutes", "status"]
     return lines + [summary[columns].to_markdown(index=False)]
+
+
+def motion_lines(paths: list[str]) -> list[str]:
+    """The MS displacement against the synthetic ground truth (``python -m msnet motion``), trained and untrained."""
+    if not paths:
+        return ["Not measured in this configuration (`motion` in the config)."]
+    lines = ["End-point error (input pixels) of the first MS module's displacement against the exact synthetic motion, "
+             "over all feature cells and over moving ones (truth >= 0.5 px), the zero-motion baseline, and the cosine "
+             "between estimate and truth on moving cells (1: same direction; 0: unrelated). Figures: "
+             "motion/<experiment>/<row>/.", "",
+             "| row | module | videos | EPE all | EPE moving | zero-motion EPE moving | cosine moving |",
+             "|---|---|---|---|---|---|---|"]
+    for path in paths:
+        result = json.loads(Path(path).read_text())
+        for module, s in result["summary"].items():
+            lines.append(f"| {result.get('row') or result['model']} | {module} | {result['videos']} | {s['epe']:.2f} | "
+                         f"{s['epe_moving']:.2f} | {s['zero_epe_moving']:.2f} | {s['cosine_moving']:.2f} |")
+    return lines

@@ -21,7 +21,8 @@ from msnet.report.audit import paper_value_of  # noqa: E402
 from msnet.report.measured import Measured  # noqa: E402
 
 
-def _save(fig, out: Path, name: str) -> list[Path]:
+def save_figure(fig, out: Path, name: str) -> list[Path]:
+    """``name``.png and .pdf under ``out``; closes the figure."""
     paths = [out / f"{name}.png", out / f"{name}.pdf"]
     for path in paths:
         fig.savefig(path, dpi=150, bbox_inches="tight")
@@ -100,5 +101,5 @@ def write_figures(measured: Measured, claims: dict, out_dir: str | Path) -> list
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, draw in FIGURES.items():
-        written += _save(draw(claims, measured), out, name)
+        written += save_figure(draw(claims, measured), out, name)
     return written

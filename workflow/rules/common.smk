@@ -179,6 +179,41 @@ def short_side_argument(wildcards):
     return f"--short-side {side}" if side else ""
 
 
+# --- Fig. 6 and the motion-estimate check ---------------------------------------------------------------------------
+MOTION = config.get("motion", {})
+
+
+def motion_rows():
+    """(experiment, row) pairs probed; fails at parse time naming a row its experiment does not train."""
+    experiment = MOTION.get("experiment")
+    if not experiment:
+        return []
+    exp = config.get("train", {}).get("experiments", {}).get(experiment)
+    if exp is None:
+        raise WorkflowError(f"motion.experiment: {experiment!r} is not in train.experiments")
+    missing = [r for r in MOTION["rows"] if r not in exp["rows"]]
+    if missing:
+        raise WorkflowError(f"motion.rows: {missing} are not trained by experiment {experiment!r}")
+    return [(experiment, row) for row in MOTION["rows"]]
+
+
+def motion_synthetic(wildcards):
+    """The written synthetic benchmark the experiment trained on ('' for a real dataset: default generator)."""
+    dataset = EXPERIMENTS[wildcards.experiment]["dataset"]
+    root = DATA["datasets"][dataset].get("root")
+    return f"--synthetic results/{wildcards.profile}/synthetic/{dataset}" if root is None else ""
+
+
+def motion_files():
+    folder = f"reports/{PROFILE}/motion"
+    names = ["fig6", "ms_motion_epe"] + (["fig6_videos"] if MOTION.get("real_videos") else [])
+    return [f"{folder}/{e}/{r}/{n}.{ext}" for e, r in motion_rows() for n in names for ext in ("png", "pdf")]
+
+
+def motion_results():
+    return [f"results/{PROFILE}/motion/{e}/{r}.json" for e, r in motion_rows()]
+
+
 def report_files():
     folder = f"reports/{PROFILE}"
     tables = [f"{folder}/cost/{name}.{ext}" for name in COST_TABLES for ext in ("md", "csv")]
@@ -189,7 +224,7 @@ def report_files():
     accuracy = [f"{folder}/accuracy.md", f"{folder}/accuracy.csv"] if EXPERIMENTS else []
     gate = [f"{folder}/accuracy_gate.md"] if EXPERIMENTS and TRAIN.get("reference") else []
     flow = [f"{folder}/flow.md"] + [f"{folder}/figures/flow_quality.{ext}" for ext in ("png", "pdf")]
-    return tables + speed + full + figures + data + accuracy + gate + flow + [f"{folder}/audit.md"]
+    return tables + speed + full + figures + data + accuracy + gate + flow + motion_files() + [f"{folder}/audit.md"]
 
 
 # --- training and evaluation ---------------------------------------------------------------------------------------

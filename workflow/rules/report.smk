@@ -48,6 +48,7 @@ rule speed_table:
 rule paper_tables:
     input:
         results=cost_results() + runtime_results(),
+        accuracy=eval_results(),
         claims=CLAIMS,
         code=package_code("report/*"),
     output:
@@ -64,7 +65,8 @@ rule paper_tables:
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet report tables --results {input.results} --claims {input.claims} {params.ensembles} "
+        "python -m msnet report tables --results {input.results} --accuracy {input.accuracy} --claims {input.claims} "
+        "{params.ensembles} "
         "--out reports/{wildcards.profile} > {log} 2>&1"
 
 
@@ -92,12 +94,44 @@ rule figures:
         "--out reports/{wildcards.profile} > {log} 2>&1"
 
 
+# Fig. 6 and the motion-estimate check: a trained MS module's displacement against the exact synthetic motion.
+rule ms_motion:
+    input:
+        run=f"results/{{profile}}/train/{{experiment}}/{{row}}/seed{MOTION.get('seed', 0)}/train.json",
+        code=package_code("measure/ms_motion.py", "report/motion_figures.py", "data/synthetic.py"),
+    output:
+        result="results/{profile}/motion/{experiment}/{row}.json",
+        figures=report(
+            multiext("reports/{profile}/motion/{experiment}/{row}/fig6", ".png", ".pdf")
+            + multiext("reports/{profile}/motion/{experiment}/{row}/ms_motion_epe", ".png", ".pdf")
+            + (multiext("reports/{profile}/motion/{experiment}/{row}/fig6_videos", ".png", ".pdf")
+               if MOTION.get("real_videos") else []),
+            caption="../report/motion.rst",
+            category="Figures",
+        ),
+    log:
+        "logs/{profile}/motion/{experiment}/{row}.log",
+    params:
+        checkpoint=lambda w, input: str(Path(input.run).parent / "best.pt"),
+        synthetic=motion_synthetic,
+        videos=MOTION.get("videos", 32),
+        real=" ".join(f"--video {v}" for v in MOTION.get("real_videos", [])),
+        dataset=lambda w: EXPERIMENTS[w.experiment]["dataset"],
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet motion {params.checkpoint} {params.synthetic} --videos {params.videos} {params.real} "
+        "--dataset {params.dataset} --row {wildcards.row} --figures reports/{wildcards.profile}/motion/"
+        "{wildcards.experiment}/{wildcards.row} --out {output.result} > {log} 2>&1"
+
+
 # Every claim of the paper with its verdict, the spec differences and the environment.
 rule audit:
     input:
         results=cost_results() + runtime_results(),
         data=data_results(),
         accuracy=eval_results(),
+        motion=motion_results(),
         claims=CLAIMS,
         code=package_code("report/*"),
     output:
@@ -110,7 +144,7 @@ rule audit:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet report audit --results {input.results} --data {input.data} --accuracy {input.accuracy} "
-        "--claims {input.claims} {params.ensembles} --out {output} > {log} 2>&1"
+        "--motion {input.motion} --claims {input.claims} {params.ensembles} --out {output} > {log} 2>&1"
 
 
 # What the data stages listed, skipped and replaced, per dataset.
