@@ -48,7 +48,7 @@ def load_accuracy(paths: list[str]) -> pd.DataFrame:
             "initialisation": "ensemble of " + ", ".join(Path(m).parent.parent.name for m in members) if members
             else run.get("initialisation"),
             "data": run.get("data", {}).get("source"), "dataset": Path(run.get("dataset", "")).name,
-            "device": run.get("device"),
+            "device": run.get("device"), "train_videos": run.get("train_videos"),
         })
     return pd.DataFrame.from_records(records)
 
@@ -78,6 +78,7 @@ def accuracy_summary(frame: pd.DataFrame, claims: dict | None = None) -> pd.Data
             "epochs": first["epochs"], "train_minutes": first["train_minutes"], "clips_per_s": first["clips_per_s"],
             "initialisation": first["initialisation"] or "", "videos": int(first["videos"]),
             "status": "measured on synthetic" if synthetic else "measured",
+            "train_videos": first["train_videos"],
             "metric_prefix": CLAIM_PREFIX.get(dataset, dataset),
             "paper": "" if paper is None else (f"{paper} (real {dataset}; not comparable)" if synthetic else paper),
         })

@@ -65,7 +65,8 @@ def _accuracy_cell(column: str, line: pd.Series | None) -> tuple[str, str]:
     value = line["top1"] if column.endswith("top1") else line["top5"] if column.endswith("top5") else None
     if value is None:
         return "not run", f"{column}: not measured by the evaluation ({line['experiment']})"
-    where = f"experiment {line['experiment']}, {line['protocol']}, {line['seeds']} seed(s)"
+    videos = f", {int(line['train_videos'])} training videos" if str(line.get("train_videos", "")) not in ("", "None", "nan") else ""
+    where = f"experiment {line['experiment']}, {line['protocol']}, {line['seeds']} seed(s){videos}"
     return value, f"{column} {line['status']} ({where})"
 
 
