@@ -1,6 +1,7 @@
 """The accuracy regression gate and the accuracy table, on results laid out as the workflow writes them."""
 
 import json
+import re
 
 import pytest
 
@@ -119,3 +120,14 @@ def test_paper_tables_show_synthetic_accuracy_from_the_experiment_covering_the_t
     assert frame.loc["tsm-r18_8f", "ssv1_top1 ours"] == "15.0"
     assert frame.loc["msnet-r18_8f_p7", "ssv1_top1 ours"] == "not run"
     assert "needs Something-Something V1" in frame.loc["msnet-r18_8f_p7", "status"]
+
+
+def test_audit_compares_accuracy_of_the_two_ms_specs_only_when_both_were_trained(tmp_path):
+    from msnet.report.audit import _spec_accuracy
+
+    official = [write_result(tmp_path / "o", "msnet-r18_8f", s, v) for s, v in ((0, 40.0), (1, 44.0))]
+    assert "not measured" in _spec_accuracy(official)[0] and "official" in _spec_accuracy(official)[0]
+    paper_run = {**RUN, "overrides": {"ms": {"spec": "paper"}}}
+    paper = [write_result(tmp_path / "p", "msnet-r18_8f_paper", s, v, run=paper_run) for s, v in ((0, 30.0), (1, 34.0))]
+    text = "\n".join(_spec_accuracy(official + paper))
+    assert re.search(r"\|\s*paper\s*\|\s*32\s*\|", text) and re.search(r"\|\s*official\s*\|\s*42\s*\|", text)

@@ -49,6 +49,8 @@ def load_accuracy(paths: list[str]) -> pd.DataFrame:
             else run.get("initialisation"),
             "data": run.get("data", {}).get("source"), "dataset": Path(run.get("dataset", "")).name,
             "device": run.get("device"), "train_videos": run.get("train_videos"),
+            "ms_spec": ((run.get("overrides") or {}).get("ms") or {}).get("spec", "official")
+            if str(run.get("model", "")).startswith("msnet") else None,
         })
     return pd.DataFrame.from_records(records)
 
