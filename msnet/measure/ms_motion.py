@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -111,9 +112,12 @@ def probe(models: dict[str, torch.nn.Module], frames: int, crop: int, *, videos:
 
 def video_example(model: torch.nn.Module, path: str, frames: int, crop: int, dataset: str = "ssv1") -> dict:
     """A real video's sampled frames and the MS displacement and confidence maps (no ground truth), for Fig. 6."""
-    from msnet.data.video_io import decode_all
+    from msnet.data.video_io import VideoError, decode_all
 
-    decoded = decode_all(path)
+    try:
+        decoded = decode_all(path)
+    except VideoError as err:  # the CLI reports ValueErrors as one line naming the file
+        raise ValueError(str(err)) from err
     if len(decoded) < 2:
         raise ValueError(f"{path}: {len(decoded)} frame(s); the MS module needs at least two")
     picks = segment_val(len(decoded), frames)[0] - 1
@@ -122,7 +126,7 @@ def video_example(model: torch.nn.Module, path: str, frames: int, crop: int, dat
     maps = displacement_maps(model, clip[0])
     ms = first_ms_module(model)
     unit = (ms.correlation.patch_size - 1) // 2 * ms.correlation.dilation * crop / maps.shape[-1]
-    return {"label": str(path), "frames": _display(decoded[picks], dataset, crop), "truth": None,
+    return {"label": Path(path).name, "frames": _display(decoded[picks], dataset, crop), "truth": None,
             "model": {"estimate": maps[:-1, :2] * unit, "confidence": maps[:-1, 2] if maps.shape[1] > 2 else None}}
 
 

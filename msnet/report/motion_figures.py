@@ -26,7 +26,8 @@ def _colour(fields: list[torch.Tensor], size: int) -> list[np.ndarray]:
 def fig6(examples: list[dict], models: list[str], pair: int = 3):
     """One row per example: frame t, frame t+1, ground truth (synthetic only), each model's displacement and
     confidence for that frame pair."""
-    columns = 3 + 2 * len(models)
+    with_truth = any(e["truth"] is not None for e in examples)
+    columns = 2 + with_truth + 2 * len(models)
     fig, axes = plt.subplots(len(examples), columns, figsize=(1.9 * columns, 2.0 * len(examples)), squeeze=False)
     for row, example in zip(axes, examples):
         frames = example["frames"]
@@ -35,7 +36,8 @@ def fig6(examples: list[dict], models: list[str], pair: int = 3):
         fields = ([example["truth"][t]] if example["truth"] is not None else []) + [example[m]["estimate"][t] for m in models]
         colours = _colour(fields, size)
         panels = [(frames[t], "frame t"), (frames[t + 1], "frame t+1")]
-        panels.append((colours.pop(0), "ground truth") if example["truth"] is not None else (None, "no ground truth"))
+        if with_truth:
+            panels.append((colours.pop(0), "ground truth") if example["truth"] is not None else (None, "no ground truth"))
         for model in models:
             confidence = example[model]["confidence"]
             panels.append((colours.pop(0), f"{model}: displacement"))
@@ -48,7 +50,7 @@ def fig6(examples: list[dict], models: list[str], pair: int = 3):
         row[0].text(-0.1, 0.5, example["label"], transform=row[0].transAxes, rotation=90, va="center", ha="right",
                     fontsize=6)
     fig.suptitle("Fig. 6: MS displacement (flow colour wheel, shared scale per row) and confidence, first MS module",
-                 fontsize=8)
+                 fontsize=8, y=1.0 + 0.06 / len(examples))
     return fig
 
 
