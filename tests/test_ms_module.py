@@ -141,3 +141,26 @@ def test_training_recomputes_the_matching_with_the_same_gradients(spec):
     (module.match(module.reduce(x)) * weights).sum().backward()
     torch.testing.assert_close(checkpointed[0], x.grad)
     torch.testing.assert_close(checkpointed[1], module.reduce[0].weight.grad)
+
+
+def test_last_activation_keeps_a_mask_with_the_same_values_and_gradients():
+    import copy
+
+    from msnet.models.feature_transform import ReLUKeepingMask
+    from msnet.models.ms_module import _last_relu
+
+    torch.manual_seed(0)
+    module = MotionSqueeze(32, 4, patch_size=5).train()
+    plain = copy.deepcopy(module)
+    parent, name = _last_relu(plain.transform)
+    assert isinstance(getattr(parent, name), ReLUKeepingMask)
+    setattr(parent, name, torch.nn.ReLU(inplace=True))
+    x = torch.randn(8, 32, 9, 9)
+    grads = []
+    for m in (module, plain):
+        xi = x.clone().requires_grad_()
+        out = m(xi)
+        out.backward(torch.randn_like(out, generator=torch.Generator().manual_seed(1)))
+        grads.append((out.detach(), xi.grad, [p.grad for p in m.parameters()]))
+    assert torch.equal(grads[0][0], grads[1][0]) and torch.equal(grads[0][1], grads[1][1])
+    assert all(torch.equal(a, b) for a, b in zip(grads[0][2], grads[1][2]))

@@ -27,7 +27,7 @@ from torch.utils.checkpoint import checkpoint
 from msnet.models import fused_kernel
 from msnet.models.correlation import Correlation
 from msnet.models.displacement import SPECS, DisplacementEstimator
-from msnet.models.feature_transform import build_feature_transform, conv_bn_relu
+from msnet.models.feature_transform import ReLUKeepingMask, build_feature_transform, conv_bn_relu
 
 FUSIONS = ("add", "multiply", "concat", "ms_only")
 _EPS = 1e-6
@@ -44,6 +44,18 @@ def parse_displacement(name: str) -> tuple[bool, bool, bool]:
 def l2_normalise(x: torch.Tensor) -> torch.Tensor:
     """Per-pixel L2 normalisation over channels, ``v / sqrt(sum v^2 + 1e-6)`` as the official code."""
     return x * torch.rsqrt(x.pow(2).sum(dim=1, keepdim=True) + _EPS)
+
+
+def _last_relu(module: nn.Module) -> tuple[nn.Module, str]:
+    """(parent, attribute name) of the last ``nn.ReLU`` inside ``module``."""
+    found = None
+    for parent in module.modules():
+        for name, child in parent.named_children():
+            if isinstance(child, nn.ReLU):
+                found = (parent, name)
+    if found is None:
+        raise ValueError("the feature transformation has no ReLU")
+    return found
 
 
 class MotionSqueeze(nn.Module):
@@ -101,6 +113,9 @@ class MotionSqueeze(nn.Module):
         )
         motion_channels = self.displacement.out_channels * (2 if backward else 1)
         self.transform = build_feature_transform(transform, motion_channels, in_channels)
+        if fusion == "add":  # the last activation's output is only added to x: keep a mask, not the output
+            parent, name = _last_relu(self.transform)
+            setattr(parent, name, ReLUKeepingMask())
         self.mix = nn.Conv2d(2 * in_channels, in_channels, 1, bias=False) if fusion == "concat" else None
         self._init_weights()
 
