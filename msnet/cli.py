@@ -181,6 +181,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_motion(args: argparse.Namespace) -> int:
     import torch
 
+    from msnet.data.synth_writer import load_config
     from msnet.data.synthetic import SynthConfig
     from msnet.measure.ms_motion import probe, video_example
     from msnet.provenance import provenance
@@ -195,10 +196,7 @@ def cmd_motion(args: argparse.Namespace) -> int:
     trained.load_state_dict(state["model"])
     torch.manual_seed(0)
     models = {"trained": trained, "untrained": build_model(spec)}
-    synth = SynthConfig()
-    if args.synthetic:
-        written = json.loads((Path(args.synthetic) / "synthetic.json").read_text())
-        synth = SynthConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in written["config"].items()})
+    synth = load_config(args.synthetic) if args.synthetic else SynthConfig()
     result = probe(models, spec["frames"], spec["crop"], videos=args.videos, seed=args.seed, synth=synth,
                    dataset=args.dataset, keep=args.examples)
     examples = result.pop("examples") + [video_example(trained, v, spec["frames"], spec["crop"], args.dataset)

@@ -5,15 +5,16 @@ import pytest
 import torch
 
 from msnet import create_model
-from msnet.measure.ms_motion import _geometry, probe
+from msnet.measure.ms_motion import _network_input, _truth_on_input, probe
 
 
 def test_ground_truth_goes_through_evaluations_resize_and_crop_with_its_values_scaled():
     frames = np.zeros((3, 96, 128, 3), dtype=np.uint8)
     flow = np.zeros((2, 96, 128, 2), dtype=np.float32)
     flow[..., 0], flow[..., 1] = 3.0, -2.0  # uniform motion, original pixels
-    clip, field = _geometry(frames, flow, "ssv1", 64)  # Something: resize to 68x92, centre crop 64
-    assert clip.shape == (3, 3, 64, 64) and field.shape == (2, 2, 64, 64)
+    clip, shown = _network_input(frames, "ssv1", 64)  # Something: resize to 68x92, centre crop 64
+    field = _truth_on_input(flow, "ssv1", 64)
+    assert clip.shape == (3, 3, 64, 64) and shown.shape == (3, 64, 64, 3) and field.shape == (2, 2, 64, 64)
     torch.testing.assert_close(field[:, 0], torch.full((2, 64, 64), 3.0 * 92 / 128))
     torch.testing.assert_close(field[:, 1], torch.full((2, 64, 64), -2.0 * 68 / 96))
 

@@ -122,3 +122,12 @@ def load_ground_truth(root: str | Path, key: str) -> dict:
     """The stored ground truth of one video: ``affine``, ``ids`` and ``label`` (see synthetic.ground_truth_flow)."""
     with np.load(ground_truth_path(Path(root), key)) as data:
         return {name: data[name] for name in data.files}
+
+
+def load_config(root: str | Path) -> SynthConfig:
+    """The generator settings a written benchmark was made with (its ``synthetic.json``), to generate more like it."""
+    path = Path(root) / "synthetic.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: {root} is not a benchmark written by `python -m msnet synth`")
+    written = json.loads(path.read_text())["config"]
+    return SynthConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in written.items()})  # JSON has no tuples

@@ -21,13 +21,20 @@ MMAP_THRESHOLD = 1 << 30  # blocks up to 1 GiB come from the heap and are reused
 TRIM_THRESHOLD = (1 << 31) - 1  # never hand the heap's top back to the kernel
 
 
+def glibc() -> ctypes.CDLL | None:
+    """The C library, when it is glibc on Linux (mallopt, mallinfo2); None elsewhere."""
+    if platform.system() != "Linux":
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+
+
 def keep_freed_memory() -> dict:
     """Apply the two ``mallopt`` settings (glibc only); returns what was done, for the result's provenance."""
-    if platform.system() != "Linux":
-        return {"allocator": "system default", "tuned": False, "reason": f"not glibc ({platform.system()})"}
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        done = libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
-    except (OSError, AttributeError) as err:  # musl and others have no mallopt
-        return {"allocator": "system default", "tuned": False, "reason": str(err)}
+    libc = glibc()
+    if libc is None or not hasattr(libc, "mallopt"):  # not Linux, or a libc without mallopt (musl)
+        return {"allocator": "system default", "tuned": False, "reason": f"no glibc mallopt ({platform.system()})"}
+    done = libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
     return {"allocator": "glibc malloc", "tuned": done, "mmap_threshold": MMAP_THRESHOLD, "trim_threshold": TRIM_THRESHOLD}

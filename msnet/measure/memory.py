@@ -10,10 +10,10 @@ not seen). Linux/glibc only; elsewhere the functions return None.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-import platform
 
 from torch.utils._python_dispatch import TorchDispatchMode
+
+from msnet.measure.allocator import glibc
 
 
 class _MallInfo2(ctypes.Structure):
@@ -23,12 +23,10 @@ class _MallInfo2(ctypes.Structure):
 
 
 def _mallinfo2():
-    if platform.system() != "Linux":
+    libc = glibc()
+    if libc is None or not hasattr(libc, "mallinfo2"):  # not glibc, or glibc < 2.33
         return None
-    try:
-        function = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallinfo2
-    except (OSError, AttributeError):  # not glibc, or glibc < 2.33
-        return None
+    function = libc.mallinfo2
     function.restype = _MallInfo2
     return function
 

@@ -37,36 +37,46 @@ def first_ms_module(model: torch.nn.Module) -> MotionSqueeze:
     raise ValueError(f"{type(model).__name__} has no MS module")
 
 
-def displacement_maps(model: torch.nn.Module, clip: torch.Tensor) -> torch.Tensor:
-    """(T, 3, S, S) normalised clip -> the first MS module's (T, channels, h, w) displacement tensor."""
+def displacement_maps(model: torch.nn.Module, clip: torch.Tensor, crop: int) -> torch.Tensor:
+    """(T, 3, S, S) normalised clip -> the first MS module's (T - 1, channels, h, w) output for each frame pair, the
+    displacement in input pixels (the last frame only repeats the previous pair's motion)."""
     ms = first_ms_module(model)
     captured = {}
     handle = ms.register_forward_pre_hook(lambda module, args: captured.setdefault("x", args[0]))
     try:
         with torch.no_grad():
             model.eval()(clip)
-            return ms.motion(captured["x"])
+            maps = ms.motion(captured["x"])[:-1]
     finally:
         handle.remove()
+    window_radius = (ms.correlation.patch_size - 1) // 2 * ms.correlation.dilation
+    maps[:, :2] *= window_radius * crop / maps.shape[-1]  # window units -> feature cells -> input pixels
+    return maps
 
 
-def _geometry(frames: np.ndarray, flow: np.ndarray, dataset: str, crop: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Frames and flow through evaluation's resize and centre crop; flow values scaled with the image."""
+def _network_input(frames: np.ndarray, dataset: str, crop: int) -> tuple[torch.Tensor, np.ndarray]:
+    """(T, H, W, 3) uint8 frames -> the normalised clip evaluation feeds the network, and its uint8 frames to draw."""
     transform = recipe(dataset, train=False, crop=crop)
-    clip, _ = transform(torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous(), 0, np.random.default_rng(0))
+    clip = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()
+    views, _ = transform(clip, 0, np.random.default_rng(0))  # exactly evaluation's input (one view)
+    shown = center_crop(resize(clip, transform.resize) if transform.resize is not None else clip, crop)
+    return views[0], shown.permute(0, 2, 3, 1).numpy()
+
+
+def _truth_on_input(flow: np.ndarray, dataset: str, crop: int) -> torch.Tensor:
+    """(pairs, H, W, 2) ground truth through evaluation's resize and centre crop, its values scaled with the image."""
+    transform = recipe(dataset, train=False, crop=crop)
     field = torch.from_numpy(flow).permute(0, 3, 1, 2).float()  # (pairs, 2, H, W)
     height, width = field.shape[-2:]
     field = resize(field, transform.resize) if transform.resize is not None else field
     field = field * torch.tensor([field.shape[-1] / width, field.shape[-2] / height]).view(1, 2, 1, 1)
-    return clip[0], center_crop(field, crop)
+    return center_crop(field, crop)
 
 
-def _display(frames: np.ndarray, dataset: str, crop: int) -> np.ndarray:
-    """uint8 frames as the network saw them (resize, centre crop), for drawing beside the maps."""
-    transform = recipe(dataset, train=False, crop=crop)
-    clip = torch.from_numpy(frames).permute(0, 3, 1, 2).contiguous()
-    clip = resize(clip, transform.resize) if transform.resize is not None else clip
-    return center_crop(clip, crop).permute(0, 2, 3, 1).numpy()
+def _example(label: str, shown: np.ndarray, truth: torch.Tensor | None, maps: dict[str, torch.Tensor]) -> dict:
+    """What Fig. 6 draws of one video: frames, truth, and each model's displacement (pixels) and confidence."""
+    return {"label": label, "frames": shown, "truth": truth,
+            **{name: {"estimate": m[:, :2], "confidence": m[:, 2] if m.shape[1] > 2 else None} for name, m in maps.items()}}
 
 
 def _errors(estimate: torch.Tensor, truth: torch.Tensor) -> dict:
@@ -91,21 +101,15 @@ def probe(models: dict[str, torch.nn.Module], frames: int, crop: int, *, videos:
     for index in range(videos):
         video = generate_video(synth, seed, index)
         picks = segment_val(len(video.frames), frames)[0] - 1  # evaluation's centre frames, 0-based
-        truth_full = ground_truth_flow(video.affine[picks], video.ids[picks])  # (T-1, H, W, 2), between picks
-        clip, truth = _geometry(video.frames[picks], truth_full, dataset, crop)
-        example = {"label": names[video.label], "frames": _display(video.frames[picks], dataset, crop), "truth": truth}
-        for name, model in models.items():
-            maps = displacement_maps(model, clip)
-            ms = first_ms_module(model)
-            h = maps.shape[-1]
-            cell = crop / h
-            unit = (ms.correlation.patch_size - 1) // 2 * ms.correlation.dilation * cell
-            estimate = maps[:-1, :2] * unit  # the last frame repeats the previous pair's motion
-            truth_cells = F.avg_pool2d(truth, kernel_size=int(cell)) if cell > 1 else truth
-            per_model[name].append({"class": names[video.label], **_errors(estimate, truth_cells)})
-            example[name] = {"estimate": estimate, "confidence": maps[:-1, 2] if maps.shape[1] > 2 else None}
+        clip, shown = _network_input(video.frames[picks], dataset, crop)
+        truth = _truth_on_input(ground_truth_flow(video.affine[picks], video.ids[picks]), dataset, crop)
+        maps = {name: displacement_maps(model, clip, crop) for name, model in models.items()}
+        for name, m in maps.items():
+            cell = crop // m.shape[-1]
+            truth_cells = F.avg_pool2d(truth, kernel_size=cell) if cell > 1 else truth
+            per_model[name].append({"class": names[video.label], **_errors(m[:, :2], truth_cells)})
         if index < keep:
-            examples.append(example)
+            examples.append(_example(names[video.label], shown, truth, maps))
     return {"summary": {name: _summarise(rows) for name, rows in per_model.items()}, "examples": examples,
             "videos": videos, "seed": seed, "frames": frames, "crop": crop, "moving_threshold_px": MOVING}
 
@@ -121,13 +125,8 @@ def video_example(model: torch.nn.Module, path: str, frames: int, crop: int, dat
     if len(decoded) < 2:
         raise ValueError(f"{path}: {len(decoded)} frame(s); the MS module needs at least two")
     picks = segment_val(len(decoded), frames)[0] - 1
-    clip, _ = recipe(dataset, train=False, crop=crop)(torch.from_numpy(decoded[picks]).permute(0, 3, 1, 2).contiguous(),
-                                                     0, np.random.default_rng(0))
-    maps = displacement_maps(model, clip[0])
-    ms = first_ms_module(model)
-    unit = (ms.correlation.patch_size - 1) // 2 * ms.correlation.dilation * crop / maps.shape[-1]
-    return {"label": Path(path).name, "frames": _display(decoded[picks], dataset, crop), "truth": None,
-            "model": {"estimate": maps[:-1, :2] * unit, "confidence": maps[:-1, 2] if maps.shape[1] > 2 else None}}
+    clip, shown = _network_input(decoded[picks], dataset, crop)
+    return _example(Path(path).name, shown, None, {"model": displacement_maps(model, clip, crop)})
 
 
 def _summarise(rows: list[dict]) -> dict:

@@ -205,6 +205,7 @@ def measure_runtime(
     median = statistics.median(times)
     memory = _step_memory(model, step) if dev.type == "cpu" else None
     reference_memory = _step_memory(reference_model, reference_step) if dev.type == "cpu" and reference else None
+    kernel = fused_kernel.status()
     return {
         "model": name,
         "frames": frames,
@@ -231,8 +232,8 @@ def measure_runtime(
         # CPU: the exact peak of one more step of this model alone (msnet.measure.memory), comparable across models
         "step_memory": memory,
         # the MS module's native CPU kernel (inference only; training steps run the PyTorch path)
-        "ms_fused_kernel": {**fused_kernel.status(), "used": dev.type == "cpu" and mode == "inference"
-                            and fused_kernel.status()["available"] and _has_ms_module(model)},
+        "ms_fused_kernel": {**kernel, "used": kernel["available"] and dev.type == "cpu" and mode == "inference"
+                            and _has_ms_module(model)},
         # A two-stream network's time includes TV-L1 for its flow fields (inference), as the paper's Table 2.
         **({"includes_flow_extraction": bool(flow), **flow} if hasattr(model, "flow_length") else {}),
         **(
