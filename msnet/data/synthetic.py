@@ -87,12 +87,21 @@ def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: int) 
     return F.interpolate(coarse, size=(height, width), mode="bicubic", align_corners=False)[0].clamp(0, 1)
 
 
-def _pattern(rng: np.random.Generator, height: int, width: int, period: tuple[float, float]) -> torch.Tensor:
-    """Stripes at a random angle or a checkerboard, in [0, 1]: (height, width)."""
+PATTERNS = ("stripes", "checkerboard")
+SHAPES = ("disc", "square", "triangle", "diamond", "star")
+
+
+def _pattern(rng: np.random.Generator, height: int, width: int, period: tuple[float, float],
+             kind: int | None = None) -> torch.Tensor:
+    """Stripes at a random angle or a checkerboard (``kind`` indexes :data:`PATTERNS`; drawn when None), in [0, 1]:
+    (height, width)."""
     y, x = torch.meshgrid(torch.arange(height, dtype=torch.float32), torch.arange(width, dtype=torch.float32),
                           indexing="ij")
     angle, p = rng.uniform(0, math.pi), rng.uniform(*period)
-    if rng.random() < 0.5:
+    stripes = rng.random() < 0.5
+    if kind is not None:
+        stripes = kind == 0
+    if stripes:
         return 0.5 + 0.5 * torch.sin((x * math.cos(angle) + y * math.sin(angle)) * (2 * math.pi / p))
     return ((torch.floor(x / p * 2) + torch.floor(y / p * 2)) % 2).float()
 
@@ -105,22 +114,24 @@ def _background(rng: np.random.Generator, height: int, width: int, clutter: floa
     return (base + clutter * (0.35 * (blobs - 0.5) + 0.12 * detail)).clamp(0, 1)
 
 
-def _object_texture(rng: np.random.Generator, side: int) -> torch.Tensor:
+def _object_texture(rng: np.random.Generator, side: int, pattern: int | None = None) -> torch.Tensor:
     """A high-contrast textured object surface: two random colours mixed by a pattern, (3, side, side)."""
     a, b = (torch.from_numpy(rng.uniform(0, 1, size=(3, 1, 1)).astype(np.float32)) for _ in range(2))
     if float((a - b).abs().sum()) < 0.8:  # keep the two colours apart
         b = 1 - a
-    mix = _pattern(rng, side, side, (4, 9))
+    mix = _pattern(rng, side, side, (4, 9), pattern)
     return (a * mix + b * (1 - mix) + 0.1 * (_smooth_noise(rng, side, side, 3) - 0.5)).clamp(0, 1)
 
 
-def _shape_mask(rng: np.random.Generator, side: int) -> torch.Tensor:
-    """Soft mask (side, side) of a random shape: disc, square, triangle, diamond or five-pointed blob."""
+def _shape_mask(rng: np.random.Generator, side: int, kind: int | None = None) -> torch.Tensor:
+    """Soft mask (side, side) of a shape of :data:`SHAPES` (``kind``; drawn when None): disc, square, triangle,
+    diamond or five-pointed blob."""
     c = (side - 1) / 2
     y, x = torch.meshgrid(torch.arange(side, dtype=torch.float32) - c, torch.arange(side, dtype=torch.float32) - c,
                           indexing="ij")
     r = side / 2 - 1
-    kind = rng.integers(5)
+    drawn = rng.integers(len(SHAPES))
+    kind = drawn if kind is None else kind
     if kind == 0:
         sdf = torch.sqrt(x**2 + y**2) - r
     elif kind == 1:
@@ -135,11 +146,13 @@ def _shape_mask(rng: np.random.Generator, side: int) -> torch.Tensor:
     return (0.5 - sdf).clamp(0, 1)  # one-pixel antialiased edge
 
 
-def _object_sprite(rng: np.random.Generator, side: int) -> torch.Tensor:
-    """RGBA sprite: textured surface, random shape, a dark rim so the outline stays visible on any background."""
-    mask = _shape_mask(rng, side)
+def _object_sprite(rng: np.random.Generator, side: int, shape: int | None = None,
+                   pattern: int | None = None) -> torch.Tensor:
+    """RGBA sprite: textured surface, a shape, a dark rim so the outline stays visible on any background. ``shape``
+    and ``pattern`` index :data:`SHAPES` and :data:`PATTERNS`; None draws them (the same draws either way)."""
+    mask = _shape_mask(rng, side, shape)
     rim = (mask - F.max_pool2d(-mask[None, None], 3, 1, 1)[0, 0].neg()).clamp(0, 1)  # mask minus its erosion
-    surface = _object_texture(rng, side) * (1 - 0.7 * rim)
+    surface = _object_texture(rng, side, pattern) * (1 - 0.7 * rim)
     return torch.cat([surface, mask[None]])
 
 

@@ -51,9 +51,19 @@ def resolve_weights(arch: str, pretrained: str | os.PathLike) -> Path:
     return path
 
 
+CLASSIFIERS = ("fc.", "classifier.")  # torchvision's classifier prefixes (ResNet, MobileNet-V2)
+
+
 def load_weights(net: nn.Module, arch: str, pretrained: str | os.PathLike) -> Path:
-    """Load a torchvision-layout state dict into ``net`` (strict), safely (``weights_only``)."""
+    """Load a torchvision-layout state dict into ``net``, safely (``weights_only``): every tensor must match but the
+    classifier's, which the video models replace anyway (ImageNet's 1000 classes, the appearance stills' 10)."""
     path = resolve_weights(arch, pretrained)
     state = torch.load(path, map_location="cpu", weights_only=True)
-    net.load_state_dict(state)
+    own = net.state_dict()
+    state = {k: v for k, v in state.items()
+             if not (k.startswith(CLASSIFIERS) and k in own and own[k].shape != v.shape)}
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.startswith(CLASSIFIERS)]
+    if missing or unexpected:
+        raise RuntimeError(f"{path}: not a {arch} state dict (missing {missing[:3]}, unexpected {unexpected[:3]})")
     return path

@@ -1,0 +1,78 @@
+"""Appearance pretraining: the stills, the stage's output, and fine-tuning from it with shared initial weights."""
+
+import json
+
+import pytest
+import torch
+
+from msnet import create_model
+from msnet.cli import main
+from msnet.data.appearance import CLASSES, generate_still
+from msnet.train.pretrain import PretrainConfig
+from msnet.train.trainer import pretrained_spec
+
+
+def test_stills_are_a_function_of_seed_and_index_with_appearance_labels():
+    image, label = generate_still(32, 0, 13)
+    again, _ = generate_still(32, 0, 13)
+    other, _ = generate_still(32, 1, 13)
+    assert image.dtype == torch.uint8 and image.shape == (3, 32, 32)
+    assert torch.equal(image, again) and not torch.equal(image, other)
+    assert label == 13 % len(CLASSES) and len(CLASSES) == 10 and CLASSES[0] == "disc stripes"
+
+
+def test_pretrain_config_rejects_what_it_cannot_do():
+    with pytest.raises(ValueError, match="arch"):
+        PretrainConfig(arch="i3d")
+    with pytest.raises(ValueError, match="precision"):
+        PretrainConfig(precision="fp16")
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pretrain") / "resnet18.pth"
+    assert main(["pretrain", "--out", str(out), "--no-progress", "--set", "images=24", "--set", "val_images=10",
+                 "--set", "size=32", "--set", "steps=2", "--set", "batch_size=8"]) == 0
+    return out
+
+
+def test_the_stage_writes_weights_and_a_result(weights):
+    result = json.loads(weights.with_suffix(".json").read_text())
+    assert result["arch"] == "resnet18" and result["config"]["steps"] == 2 and 0 <= result["val_top1"] <= 100
+    assert result["chance"] == 10.0 and result["classes"] == list(CLASSES) and "git_commit" in result["provenance"]
+    assert pretrained_spec(str(weights)) == result["spec_hash"]
+    assert pretrained_spec("imagenet") is None and pretrained_spec(None) is None
+
+
+def test_every_row_fine_tunes_from_the_same_backbone_and_classifier_init(weights):
+    state = torch.load(weights, weights_only=True)
+    models = {}
+    for name in ("tsn_r18", "tsm_r18", "msnet_r18"):
+        torch.manual_seed(5)
+        models[name] = create_model(name, num_frames=4, num_classes=16, pretrained=str(weights))
+    for model in models.values():
+        assert torch.equal(model.stem[0].weight, state["conv1.weight"])
+        assert torch.equal(model.stages["res4"][1].bn2.running_var, state["layer3.1.bn2.running_var"])
+    # the classifier is drawn from the seed alone: inserting the MS module does not shift the draws
+    assert torch.equal(models["tsm_r18"].fc.weight, models["msnet_r18"].fc.weight)
+    assert torch.equal(models["tsn_r18"].fc.weight, models["msnet_r18"].fc.weight)
+
+
+def test_shared_layers_start_equal_without_pretraining_too():
+    torch.manual_seed(3)
+    tsm = create_model("tsm_r18", num_classes=16).state_dict()
+    torch.manual_seed(3)
+    msnet = create_model("msnet_r18", num_classes=16).state_dict()
+    assert set(tsm) < set(msnet) and all(torch.equal(tsm[k], msnet[k]) for k in tsm)
+    torch.manual_seed(4)
+    other = create_model("msnet_r18", num_classes=16).state_dict()
+    assert not torch.equal(other["fc.weight"], msnet["fc.weight"])
+    ms = [k for k in msnet if k.startswith("inserts.")]
+    assert ms and not all(torch.equal(other[k], msnet[k]) for k in ms)  # the MS module still follows the seed
+
+
+def test_weights_of_another_architecture_are_refused(weights, tmp_path):
+    wrong = tmp_path / "wrong.pth"
+    torch.save({"conv1.weight": torch.zeros(64, 3, 7, 7)}, wrong)  # one tensor of a ResNet, none of the rest
+    with pytest.raises(RuntimeError, match="not a resnet18 state dict"):
+        create_model("tsm_r18", num_classes=16, pretrained=str(wrong))
