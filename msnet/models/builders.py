@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+import torch
+
 from msnet.models.cp_module import CorrespondenceProposal
 from msnet.models.i3d import I3D, INCEPTION, inception_out_channels
 from msnet.models.mobilenet_v2 import STAGE_CHANNELS as MOBILENET_CHANNELS
@@ -30,7 +32,12 @@ INSERTABLE = {"ms": MotionSqueeze, "cp": CorrespondenceProposal, "repflow": RepF
 
 
 def _inserts(overrides: dict, kind: str | None, channels: Callable[[str], int], position: str, num_frames: int, **defaults) -> dict:
-    """Pop ``overrides[<module kind>]`` and build the module(s) it asks for, keyed by position."""
+    """Pop ``overrides[<module kind>]`` and build the module(s) it asks for, keyed by position.
+
+    The modules draw their initial weights from a stream of their own (seeded from the current seed and their
+    position), so inserting them leaves the backbone's and classifier's draws untouched: with the same seed, TSM and
+    MSNet start from identical weights in every layer they share, and paired comparisons by seed compare modules,
+    not initialisations."""
     for other in INSERTABLE:
         if other != kind and other in overrides:
             raise TypeError(f"{other}.* overrides do not apply to this model")
@@ -39,7 +46,12 @@ def _inserts(overrides: dict, kind: str | None, channels: Callable[[str], int], 
     options = {**defaults, **module_options(INSERTABLE[kind], overrides.pop(kind, None), kind)}
     positions = options.pop("position", position)
     positions = [positions] if isinstance(positions, str) else list(positions)
-    return {p: INSERTABLE[kind](channels(p), num_frames, **options) for p in positions}
+    built = {}
+    for position in positions:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed((torch.initial_seed() + sum(map(ord, position))) % 2**63)
+            built[position] = INSERTABLE[kind](channels(position), num_frames, **options)
+    return built
 
 
 def _channels_from(table: dict[str, int]) -> Callable[[str], int]:
@@ -91,85 +103,85 @@ def _create_i3d(overrides: dict, *, insert: str | None = None) -> I3D:
     return I3D(inserts=inserts, **overrides)
 
 
-@register_model
+@register_model(backbone="resnet18")
 def tsn_r18(**overrides) -> VideoResNet:
     """TSN ResNet-18 (no temporal modelling but the average consensus)."""
     return _create_video_resnet(18, overrides, shift=False)
 
 
-@register_model
+@register_model(backbone="resnet50")
 def tsn_r50(**overrides) -> VideoResNet:
     """TSN ResNet-50 (also Table 2's 32-frame 'ResNet-50')."""
     return _create_video_resnet(50, overrides, shift=False)
 
 
-@register_model
+@register_model(backbone="resnet18")
 def tsm_r18(**overrides) -> VideoResNet:
     """TSM ResNet-18 (the paper's ablation baseline)."""
     return _create_video_resnet(18, overrides, shift=True)
 
 
-@register_model
+@register_model(backbone="resnet50")
 def tsm_r50(**overrides) -> VideoResNet:
     """TSM ResNet-50."""
     return _create_video_resnet(50, overrides, shift=True)
 
 
-@register_model
+@register_model(backbone="resnet18")
 def msnet_r18(**overrides) -> VideoResNet:
     """MSNet-R18: TSM ResNet-18 + MS after res3 (the released code's default)."""
     return _create_video_resnet(18, overrides, shift=True, insert="ms")
 
 
-@register_model
+@register_model(backbone="resnet50")
 def msnet_r50(**overrides) -> VideoResNet:
     """MSNet-R50: TSM ResNet-50 + MS after res3 (the paper's headline model)."""
     return _create_video_resnet(50, overrides, shift=True, insert="ms")
 
 
-@register_model
+@register_model(backbone="resnet18")
 def msnet_tsn_r18(**overrides) -> VideoResNet:
     """ResNet-18 without temporal shift + MS after res3 (Fig. 5, 'ResNet-18 + MS')."""
     return _create_video_resnet(18, overrides, shift=False, insert="ms")
 
 
-@register_model
+@register_model(backbone="resnet18")
 def cp_r18(**overrides) -> VideoResNet:
     """TSM ResNet-18 + one CP module after res3 (supplementary Table 8)."""
     return _create_video_resnet(18, overrides, shift=True, insert="cp")
 
 
-@register_model
+@register_model(backbone="resnet50")
 def repflow_r50(**overrides) -> VideoResNet:
     """ResNet-50 + a Rep-flow layer after res3, 20 iterations (Table 2's 'Rep-flow (ResNet-50)')."""
     return _create_video_resnet(50, overrides, shift=False, insert="repflow")
 
 
-@register_model
+@register_model(backbone="resnet18")
 def twostream_tsm_r18(**overrides) -> TwoStream:
     """Two-stream TSM ResNet-18: RGB + flow stream of ``flow_length`` fields (Table 6; 5 or 1)."""
     return _create_two_stream(18, overrides)
 
 
-@register_model
+@register_model(backbone="resnet50")
 def twostream_tsm_r50(**overrides) -> TwoStream:
     """Two-stream TSM ResNet-50 (Table 1; ``shift=false`` gives Table 2's ResNet-50 two-stream)."""
     return _create_two_stream(50, overrides)
 
 
-@register_model
+@register_model(backbone="mobilenet_v2")
 def mobilenetv2(**overrides) -> VideoMobileNetV2:
     """TSN MobileNet-V2 (Fig. 5)."""
     return _create_mobilenet(overrides, shift=False)
 
 
-@register_model
+@register_model(backbone="mobilenet_v2")
 def tsm_mobilenetv2(**overrides) -> VideoMobileNetV2:
     """TSM MobileNet-V2."""
     return _create_mobilenet(overrides, shift=True)
 
 
-@register_model
+@register_model(backbone="mobilenet_v2")
 def msnet_mobilenetv2(**overrides) -> VideoMobileNetV2:
     """MobileNet-V2 + MS after stage3, no reduction layer (Fig. 5)."""
     return _create_mobilenet(overrides, shift=False, insert="ms")

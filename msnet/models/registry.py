@@ -17,17 +17,32 @@ import yaml
 from torch import nn
 
 _MODELS: dict[str, Callable[..., nn.Module]] = {}
+_FACTS: dict[str, dict] = {}
 
 # Short names accepted in module overrides (``ms.patch=7``), mapped to constructor arguments.
 ALIASES = {"patch": "patch_size", "reduction": "reduction_channels", "iters": "iterations"}
 
 
-def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-    """Decorator: register ``fn`` under its name; a duplicate name raises."""
-    if fn.__name__ in _MODELS:
-        raise ValueError(f"model {fn.__name__!r} is registered twice")
-    _MODELS[fn.__name__] = fn
-    return fn
+def register_model(fn: Callable[..., nn.Module] | None = None, *, backbone: str | None = None):
+    """Decorator: register ``fn`` under its name; a duplicate name raises. ``backbone``: the torchvision 2D network
+    whose weights initialise it (``pretrained``: ImageNet's, or the appearance-pretraining stage's), None if none."""
+
+    def register(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        if fn.__name__ in _MODELS:
+            raise ValueError(f"model {fn.__name__!r} is registered twice")
+        _MODELS[fn.__name__] = fn
+        _FACTS[fn.__name__] = {"backbone": backbone}
+        return fn
+
+    return register if fn is None else register(fn)
+
+
+def model_facts(name: str) -> dict:
+    """What registration declares about model ``name`` (``backbone``)."""
+    _import_builders()
+    if name not in _FACTS:
+        raise KeyError(f"unknown model {name!r}; registered: {', '.join(list_models())}")
+    return dict(_FACTS[name])
 
 
 def list_models(pattern: str = "*") -> list[str]:
