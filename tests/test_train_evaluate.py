@@ -17,8 +17,9 @@ from msnet.train.trainer import TrainConfig, train
 def trained(prepared, tmp_path_factory):
     """A TSM-R18 trained for one epoch on the tiny SSv1 set, and the same on Kinetics (dense sampling)."""
     out = {}
-    for name, recipe in (("ssv1", get_recipe("synthetic", batch_size=4)),
-                         ("kinetics", get_recipe("synthetic", batch_size=4, sampling="dense"))):
+    for name, recipe in (("ssv1", get_recipe("synthetic", batch_size=4, epochs=1, warmup_epochs=0, eval_every=1)),
+                         ("kinetics", get_recipe("synthetic", batch_size=4, epochs=1, warmup_epochs=0, eval_every=1,
+                                                 sampling="dense"))):
         folder = tmp_path_factory.mktemp(f"run-{name}")
         result = train(TrainConfig(prepared=str(prepared[name]), model="tsm_r18", frames=4, out=str(folder),
                                    recipe=recipe, crop=32, workers=0, progress=False, row="tsm-r18_8f"))
@@ -30,9 +31,28 @@ def trained(prepared, tmp_path_factory):
 def test_training_result_records_best_last_and_provenance(trained):
     folder, result = trained["ssv1"]
     assert result["initialisation"] == "random" and result["train_videos"] == 32 and result["val_videos"] == 8
-    assert result["best"]["epoch"] == result["last"]["epoch"] == 1
+    assert result["best"]["epoch"] == result["last"]["epoch"] == 1 and result["precision"] == "bf16"
     assert {"git_commit", "versions", "spec_hash"} <= set(result["provenance"])
     assert (folder / "best.pt").exists() and (folder / "log.csv").read_text().startswith("epoch,lr,")
+
+
+def test_the_synthetic_recipe_validates_once_at_the_end_from_cached_frames(prepared, tmp_path):
+    """eval_every = 0: no validation while training, the last epoch is the result; evaluating its weights (in the
+    recipe's bf16) gives what a run with validation after its last epoch records; cached frames change nothing."""
+    recipe = get_recipe("synthetic", batch_size=4)
+    assert recipe.precision == "bf16" and recipe.eval_every == 0 and recipe.epochs == 2
+    common = dict(prepared=str(prepared["ssv1"]), model="tsm_r18", frames=4, crop=32, workers=0, progress=False)
+    quiet = train(TrainConfig(**common, out=str(tmp_path / "quiet"), recipe=recipe, cache_frames=True))
+    validated = train(TrainConfig(**common, out=str(tmp_path / "validated"),
+                                  recipe=get_recipe("synthetic", batch_size=4, eval_every=2)))
+    torch.use_deterministic_algorithms(False)
+    assert quiet["best"] == {"epoch": 2, "top1": None, "top5": None} and quiet["cache_frames"]
+    assert [h["val_top1"] for h in quiet["history"]] == [None, None]
+    assert validated["history"][0]["val_top1"] is None and validated["best"]["epoch"] == 2
+    evaluated = evaluate_checkpoint(tmp_path / "quiet" / "best.pt", prepared["ssv1"], "1clip", workers=0, progress=False)
+    assert evaluated["precision"] == "bf16" and evaluated["top1"] == validated["best"]["top1"]
+    with pytest.raises(ValueError, match="workers to 0"):
+        train(TrainConfig(**{**common, "workers": 1}, out=str(tmp_path / "x"), recipe=recipe, cache_frames=True))
 
 
 @pytest.mark.parametrize("protocol", list(PROTOCOLS))

@@ -28,9 +28,12 @@ class VideoDataset(Dataset):
 
     def __init__(self, prepared: str | Path, split: str, frames: int, transform: ClipTransform,
                  protocol: str = "train", new_length: int = 1, clips: int = 10, backend: str = "decord",
-                 lenient: bool = False, skip_log: str | Path | None = None, seed: int = 0, lists: str = ""):
+                 lenient: bool = False, skip_log: str | Path | None = None, seed: int = 0, lists: str = "",
+                 cache_frames: bool = False):
         """``lists`` picks a list folder inside ``prepared``: "" for the decode-checked lists, "frames" for the
-        extracted-frame lists of ``python -m msnet extract-frames``."""
+        extracted-frame lists of ``python -m msnet extract-frames``. ``cache_frames`` keeps every decoded frame in
+        this process (for small datasets read many times, such as the synthetic benchmark: 37 kB a frame there;
+        useless in DataLoader workers, which start afresh every epoch)."""
         prepared = Path(prepared)
         summary = prepared / "summary.json"
         if not summary.exists():
@@ -46,6 +49,7 @@ class VideoDataset(Dataset):
         self.new_length, self.clips, self.backend = new_length, clips, backend
         self.lenient, self.skip_log, self.seed = lenient, Path(skip_log) if skip_log else None, seed
         self.epoch = 0
+        self.cache: dict[int, dict[int, torch.Tensor]] | None = {} if cache_frames else None
 
     def __len__(self) -> int:
         return len(self.items)
@@ -63,7 +67,7 @@ class VideoDataset(Dataset):
         ids = sample(self.protocol, count, self.frames, rng, self.new_length, self.clips)  # (clips, T*L)
         try:
             unique, inverse = np.unique(ids, return_inverse=True)
-            frames = read_clip(self.root / media, unique.tolist(), self.backend)[torch.from_numpy(inverse.ravel())]
+            frames = self._read(index, media, unique.tolist())[torch.from_numpy(inverse.ravel())]
         except (DataError, VideoError, RuntimeError) as err:
             if not self.lenient:
                 raise
@@ -76,6 +80,16 @@ class VideoDataset(Dataset):
             out, label_out = self.transform(clip, label, rng)
             views.append(out)
         return torch.cat(views), label_out, index
+
+    def _read(self, index: int, media: str, frame_ids: list[int]) -> torch.Tensor:
+        """The frames ``frame_ids`` of item ``index``: decoded, or from the cache for those decoded before."""
+        if self.cache is None:
+            return read_clip(self.root / media, frame_ids, self.backend)
+        kept = self.cache.setdefault(index, {})
+        missing = [i for i in frame_ids if i not in kept]
+        if missing:
+            kept.update(zip(missing, read_clip(self.root / media, missing, self.backend)))
+        return torch.stack([kept[i] for i in frame_ids])
 
     def _record_skip(self, media: str, err: Exception) -> None:
         if self.skip_log is None:

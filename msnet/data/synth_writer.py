@@ -19,18 +19,20 @@ from msnet.data.synthetic import SynthConfig, generate_video
 from msnet.data.video_io import write_frame_folder, write_video
 
 GROUND_TRUTH = "ground_truth"
-VAL_EVERY = 5  # one video in five of every class is held out for validation
+VAL_EVERY = 5  # by default one video in five of every class is held out for validation
 
 
-def records(fmt: Format, cfg: SynthConfig, videos: int, seed: int) -> list[Record]:
-    """The benchmark's videos: class ``i % classes``; one in five of each class held out for validation."""
+def records(fmt: Format, cfg: SynthConfig, videos: int, seed: int, val_every: int = VAL_EVERY) -> list[Record]:
+    """The benchmark's videos: class ``i % classes``; one in ``val_every`` of each class held out for validation."""
+    if val_every < 2:
+        raise ValueError(f"val_every must be at least 2 (one video in N held out), got {val_every}")
     out = []
     for index in range(videos):
         group = index // cfg.classes
         key = fmt.key(index, np.random.default_rng([seed, index, 1]))
-        # One video in five of every class, at a class-dependent phase so that small sets have some too.
+        # One video in N of every class, at a class-dependent phase so that small sets have some too.
         label = index % cfg.classes
-        split = "val" if (group + label) % VAL_EVERY == VAL_EVERY - 1 else "train"
+        split = "val" if (group + label) % val_every == val_every - 1 else "train"
         out.append(Record(index, key, fmt.class_name(CLASSES[label].name), split, group, label))
     return out
 
@@ -63,14 +65,14 @@ def _one_thread() -> None:
 
 
 def write_benchmark(fmt_name: str, out: str | Path, cfg: SynthConfig, videos: int, seed: int, workers: int = 1,
-                    progress: bool = True) -> dict:
+                    progress: bool = True, val_every: int = VAL_EVERY) -> dict:
     """Generate ``videos`` videos into ``out`` in format ``fmt_name``; returns the summary also saved as synthetic.json."""
     from tqdm import tqdm
 
     if videos < 1:
         raise ValueError(f"videos must be at least 1, got {videos}")
     root, fmt = Path(out), get_format(fmt_name)
-    listed = records(fmt, cfg, videos, seed)
+    listed = records(fmt, cfg, videos, seed, val_every)
     todo = [r for r in listed if not ground_truth_path(root, r.key).exists()]
     index_path = root / GROUND_TRUTH / "videos.csv"
     previous = _read_index(index_path)
@@ -93,7 +95,8 @@ def write_benchmark(fmt_name: str, out: str | Path, cfg: SynthConfig, videos: in
     fmt.write_annotations(root, classes, listed)
     _write_index(index_path, [rows[r.key] for r in listed if r.key in rows])
     summary = {
-        "format": fmt_name, "videos": videos, "seed": seed, "config": cfg.to_dict(), "classes": classes,
+        "format": fmt_name, "videos": videos, "seed": seed, "val_every": val_every, "config": cfg.to_dict(),
+        "classes": classes,
         "splits": {s: sum(r.split == s for r in listed) for s in ("train", "val")},
         "ground_truth": f"{GROUND_TRUTH}/<key>.npz (affine: sprite->frame map per frame and layer; ids: visible layer)",
     }

@@ -19,12 +19,14 @@ from msnet.train import checkpoint as ckpt
 from msnet.train.clips import PROTOCOLS, class_names, evaluation_set
 from msnet.train.metrics import summarize
 from msnet.train.model_spec import build_model
+from msnet.train.precision import autocast
 
 
 @torch.inference_mode()
 def predict(model, dataset, batch_size: int = 4, device: torch.device = torch.device("cpu"), workers: int = 1,
-            progress: bool = True, desc: str = "eval") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Per-video scores (videos, classes), labels and dataset indices; skipped (lenient) videos are absent."""
+            progress: bool = True, desc: str = "eval", precision: str = "fp32") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-video scores (videos, classes), labels and dataset indices; skipped (lenient) videos are absent.
+    ``precision``: the autocast the model was trained under (a bf16-trained model is evaluated in bf16)."""
     model.eval()
     loader = DataLoader(dataset, batch_size=batch_size, num_workers=workers, collate_fn=collate_skipping)
     scores, labels, indices = [], [], []
@@ -33,7 +35,8 @@ def predict(model, dataset, batch_size: int = 4, device: torch.device = torch.de
             continue
         clips, label, index = batch
         b, views = clips.shape[:2]
-        logits = model(clips.flatten(0, 2).to(device, non_blocking=True)).float()
+        with autocast(device, precision):
+            logits = model(clips.flatten(0, 2).to(device, non_blocking=True)).float()
         scores.append(logits.view(b, views, -1).mean(1).cpu())
         labels.append(label)
         indices.append(index)
@@ -59,12 +62,16 @@ def evaluate_checkpoint(path: str | Path, prepared: str | Path, protocol: str, *
     names = class_names(prepared)
     if len(names) != spec["num_classes"]:
         raise ValueError(f"{prepared}: {len(names)} classes but the checkpoint's classifier has {spec['num_classes']}")
-    scores, labels, indices = predict(model, data, batch_size, device, workers, progress, desc=f"eval {protocol}")
+    precision = state.get("identity", {}).get("recipe", {}).get("precision", "fp32")
+    if precision == "fp16" and device.type != "cuda":
+        precision = "fp32"  # float16 autocast is a CUDA feature; its CPU evaluation runs in float32 (recorded)
+    scores, labels, indices = predict(model, data, batch_size, device, workers, progress, desc=f"eval {protocol}",
+                                      precision=precision)
     result = {"protocol": protocol, "split": split, "sampling": PROTOCOLS[protocol], "checkpoint": str(path),
               "epoch": state.get("epoch"), "seed": state.get("identity", {}).get("seed"),
               **summarize(scores, labels, names),
               "listed": len(data), "skipped": len(read_skips(skip_log)) if skip_log else 0,
-              "seconds": round(time.time() - start, 1), "device": str(device)}
+              "seconds": round(time.time() - start, 1), "device": str(device), "precision": precision}
     if scores_out:
         save_scores(scores_out, scores, labels, [data.items[i][0] for i in indices.tolist()])
     return result

@@ -37,6 +37,7 @@ from msnet.train.evaluate import predict
 from msnet.train.metrics import summarize, topk_correct
 from msnet.train.model_spec import build_model
 from msnet.train.param_groups import parameter_groups, set_learning_rate
+from msnet.train.precision import autocast
 from msnet.train.recipes import Recipe
 
 log = logging.getLogger("msnet.train")
@@ -68,7 +69,6 @@ class TrainConfig:
     checkpoint_steps: int = 0
     eval_protocol: str = "1clip"
     eval_batch: int = 8
-    amp: bool = False
     channels_last: bool = False
     deterministic: bool = True
     lenient: bool = False
@@ -78,6 +78,7 @@ class TrainConfig:
     row: str | None = None
     bn_chunks: int = 1
     flow_length: int = 0  # L > 0: a flow stream on stacks of L TV-L1 fields (2L input channels; docs/flow.md)
+    cache_frames: bool = False  # keep decoded frames in memory (small datasets; needs workers = 0)
 
 
 def model_spec(cfg: TrainConfig, num_classes: int) -> dict:
@@ -105,8 +106,12 @@ class Trainer:
             # keep freed activation memory for reuse, as CUDA's caching allocator does (msnet.measure.allocator):
             # measured 2.2x faster R50 training steps at 224 (batch 8), 3-5 % at the synthetic crop of 64
             keep_freed_memory()
-        if cfg.amp and self.ctx.device.type != "cuda":
-            raise ValueError("amp (float16 mixed precision) needs a CUDA device; drop --amp on the CPU")
+        if self.recipe.precision == "fp16" and self.ctx.device.type != "cuda":
+            raise ValueError("precision fp16 (float16 autocast with a gradient scaler) needs a CUDA device; use bf16 "
+                             "or fp32 on the CPU")
+        if cfg.cache_frames and cfg.workers:
+            raise ValueError("cache_frames keeps decoded frames in the training process, which DataLoader workers "
+                             "do not share; set workers to 0")
         if cfg.deterministic:
             torch.use_deterministic_algorithms(True, warn_only=True)
             torch.backends.cudnn.benchmark = False
@@ -124,13 +129,13 @@ class Trainer:
         self.groups = parameter_groups(self.model, self.recipe.fc_lr5, flow=cfg.flow_length > 0)
         self.optimizer = torch.optim.SGD(self.groups, lr=self.recipe.scaled_lr, momentum=self.recipe.momentum,
                                          nesterov=self.recipe.nesterov, weight_decay=self.recipe.weight_decay)
-        self.scaler = torch.amp.GradScaler("cuda", enabled=cfg.amp)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.recipe.precision == "fp16")
         self.train_set = training_set(cfg.prepared, self.recipe, cfg.frames, cfg.crop, cfg.seed, lists=cfg.lists,
                                       flow_length=cfg.flow_length, lenient=cfg.lenient,
-                                      skip_log=self.out / "skipped_train.log")
+                                      skip_log=self.out / "skipped_train.log", cache_frames=cfg.cache_frames)
         self.val_set = evaluation_set(cfg.prepared, cfg.eval_protocol, cfg.frames, cfg.crop, self.recipe.sampling,
                                       lists=cfg.lists, flow_length=cfg.flow_length, lenient=cfg.lenient,
-                                      skip_log=self.out / "skipped_val.log")
+                                      skip_log=self.out / "skipped_val.log", cache_frames=cfg.cache_frames)
         self.steps_per_epoch = len(self.train_set) // self.recipe.batch_size
         self.state = {"epoch": 0, "step": 0, "running": [0.0, 0.0, 0.0], "history": [], "best": None,
                       "seconds": 0.0, "epoch_seconds": 0.0, "resumes": 0}
@@ -241,9 +246,9 @@ class Trainer:
         for part, (xs, ys) in enumerate(zip(x.chunk(chunks), labels.chunk(chunks))):
             sync = part == chunks - 1 or not isinstance(self.net, DistributedDataParallel)
             with (self.net.no_sync() if not sync else nullcontext()), running_stats_frozen(self.model, part > 0):
-                with torch.autocast(device.type, dtype=torch.float16, enabled=self.cfg.amp):
+                with autocast(device, self.recipe.precision):
                     logits = self.net(xs)
-                    loss = torch.nn.functional.cross_entropy(logits, ys) / chunks
+                    loss = torch.nn.functional.cross_entropy(logits.float(), ys) / chunks
                 self.scaler.scale(loss).backward()
             outputs.append(logits.detach().float())
             total += loss.item()
@@ -262,20 +267,25 @@ class Trainer:
                "train_loss": round(loss_sum / max(seen, 1), 4), "train_top1": round(100 * correct / max(seen, 1), 2),
                "clips_per_s": round(seen / max(self.state["epoch_seconds"], 1e-9), 2),
                "train_seconds": round(self.state["epoch_seconds"], 1), "resumed": self.state["resumes"] > 0}
-        if self.ctx.main:
+        if self.ctx.main and self.recipe.validates_after(epoch + 1):
             started = time.time()
             scores, labels, _ = predict(self.model, self.val_set, self.cfg.eval_batch, self.ctx.device,
-                                        self.cfg.workers, self.cfg.progress, desc=f"val {epoch + 1}")
+                                        self.cfg.workers, self.cfg.progress, desc=f"val {epoch + 1}",
+                                        precision=self.recipe.precision)
             summary = summarize(scores, labels, self.names)
             row.update(val_top1=summary["top1"], val_top5=summary["top5"],
                        eval_seconds=round(time.time() - started, 1))
             if self.state["best"] is None or summary["top1"] > self.state["best"]["val_top1"]:
-                self.state["best"] = dict(row)
-                ckpt.save_atomic({"spec": self.spec, "identity": self.identity, "epoch": epoch + 1,
-                                  "model": self.model.state_dict()}, self.out / "best.pt")
+                self.save_best(row)
             log.info("epoch %d: %s", epoch + 1, row)
-            if self.writer:
-                for key in ("lr", "train_loss", "train_top1", "val_top1", "val_top5", "clips_per_s"):
+        elif self.ctx.main:
+            row.update(val_top1=None, val_top5=None, eval_seconds=0.0)
+            if not self.recipe.eval_every and epoch + 1 == self.recipe.epochs:
+                self.save_best(row)  # never validated: the last epoch is the result
+            log.info("epoch %d (not validated): %s", epoch + 1, row)
+        if self.writer:
+            for key in ("lr", "train_loss", "train_top1", "val_top1", "val_top5", "clips_per_s"):
+                if row.get(key) is not None:
                     self.writer.add_scalar(key, row[key], epoch + 1)
         self.state["seconds"] += self.state["epoch_seconds"] + row.get("eval_seconds", 0.0)
         self.state["history"].append(row)
@@ -283,6 +293,11 @@ class Trainer:
         self.save()
         if self.ctx.main:
             self.write_log()
+
+    def save_best(self, row: dict) -> None:
+        self.state["best"] = dict(row)
+        ckpt.save_atomic({"spec": self.spec, "identity": self.identity, "epoch": row["epoch"],
+                          "model": self.model.state_dict()}, self.out / "best.pt")
 
     # -- outputs ----------------------------------------------------------------------------------------------
     def write_log(self) -> None:
@@ -302,6 +317,7 @@ class Trainer:
             "overrides": self.spec["overrides"], "flow_length": self.cfg.flow_length,
             "dataset": str(self.cfg.prepared), "classes": len(self.names), "seed": self.cfg.seed,
             "initialisation": self.cfg.init or self.cfg.pretrained or "random",
+            "pretrained_spec": pretrained_spec(self.cfg.pretrained),
             "init_tensors_not_loaded": self.init_missing,
             "recipe": self.recipe.to_dict(), "scaled_lr": self.recipe.scaled_lr, "crop": self.cfg.crop,
             "eval_protocol": self.cfg.eval_protocol,
@@ -313,7 +329,8 @@ class Trainer:
             "clips_per_s": round(sum(h["clips_per_s"] * h["train_seconds"] for h in history)
                                  / max(sum(h["train_seconds"] for h in history), 1e-9), 2),
             "device": str(self.ctx.device), "processes": self.ctx.world, "threads": torch.get_num_threads(),
-            "amp": self.cfg.amp, "channels_last": self.cfg.channels_last, "deterministic": self.cfg.deterministic,
+            "precision": self.recipe.precision, "channels_last": self.cfg.channels_last,
+            "deterministic": self.cfg.deterministic, "cache_frames": self.cfg.cache_frames,
             "provenance": provenance(self.identity),
         }
 
@@ -334,6 +351,15 @@ def data_identity(prepared: str | Path, lists: str = "") -> dict:
     text = "".join((prepared / lists / f"{split}.txt").read_text() for split in ("train", "val"))
     return {"source": "synthetic" if (root / "synthetic.json").exists() else "real",
             "lists_sha256": hashlib.sha256(text.encode()).hexdigest()[:16]}
+
+
+def pretrained_spec(pretrained: str | None) -> str | None:
+    """The spec hash of weights made by the appearance-pretraining stage (the JSON beside them), else None: runs
+    from such weights are compared by how the weights were made, not where the file lies."""
+    if not pretrained or pretrained == "imagenet":
+        return None
+    result = Path(pretrained).with_suffix(".json")
+    return json.loads(result.read_text())["spec_hash"] if result.is_file() else None
 
 
 @contextmanager
