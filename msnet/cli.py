@@ -123,10 +123,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 0
     stages = load_data_stages(args.data)
     if args.what == "accuracy":
-        from msnet.report.accuracy_table import write_accuracy_report
+        from msnet.report.accuracy_table import load_both, write_accuracy_report
 
         out = Path(args.out)
-        write_accuracy_report(args.results, load_claims(args.claims), out / "accuracy.md", out / "accuracy.csv")
+        frame = load_both(args.results, args.reference_accuracy)
+        write_accuracy_report(frame, load_claims(args.claims), out / "accuracy.md", out / "accuracy.csv")
         print(out / "accuracy.md")
         return 0
     if args.what == "data":
@@ -141,16 +142,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     elif args.what == "speed":
         written = write_speed_report(measured, claims, args.out)
     elif args.what == "tables":
-        from msnet.report.accuracy_table import accuracy_summary, load_accuracy
+        from msnet.report.accuracy_table import accuracy_summary, load_both
 
-        summary = accuracy_summary(load_accuracy(args.accuracy), claims) if args.accuracy else None
+        frame = load_both(args.accuracy, args.reference_accuracy)
+        summary = accuracy_summary(frame, claims) if not frame.empty else None
         written = write_paper_tables(measured, claims, args.out, summary)
     elif args.what == "figures":
-        written = write_figures(measured, claims, args.out)
+        written = write_figures(measured, claims, args.out, args.accuracy, args.reference_accuracy)
     else:
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(audit_markdown(claims, measured, stages, args.accuracy, args.motion))
+        path.write_text(audit_markdown(claims, measured, stages, args.accuracy, args.motion, args.reference_accuracy))
         written = [path]
     for path in written:
         print(path)
@@ -173,8 +175,22 @@ def cmd_synth(args: argparse.Namespace) -> int:
         options["height"], options["width"] = args.size
     if args.frames:
         options["frames"] = args.frames
-    summary = write_benchmark(args.format, args.out, SynthConfig(**options), args.videos, args.seed, args.workers)
+    summary = write_benchmark(args.format, args.out, SynthConfig(**options), args.videos, args.seed, args.workers,
+                              val_every=args.val_every)
     print(json.dumps({k: summary[k] for k in ("format", "videos", "seed", "splits")}))
+    return 0
+
+
+def cmd_pretrain(args: argparse.Namespace) -> int:
+    from msnet.train.pretrain import PretrainConfig, pretrain
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    cfg = PretrainConfig(**yaml_overrides(args.set))
+    result = pretrain(cfg, args.out, progress=not args.no_progress)
+    _write_json(result, str(Path(args.out).with_suffix(".json")))
     return 0
 
 
@@ -343,7 +359,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         prepared=args.data, model=args.model, frames=args.frames, out=args.out, recipe=recipe,
         overrides=parse_overrides(args.set), crop=args.crop, seed=args.seed, device=args.device,
         workers=args.workers, pretrained=args.pretrained, init=args.init, checkpoint_steps=args.checkpoint_steps,
-        eval_protocol=args.eval_protocol, eval_batch=args.eval_batch, amp=args.amp,
+        eval_protocol=args.eval_protocol, eval_batch=args.eval_batch, cache_frames=args.cache_frames,
         channels_last=args.channels_last, deterministic=not args.nondeterministic, lenient=args.lenient,
         lists=args.lists, tensorboard=args.tensorboard, progress=not args.no_progress, row=args.row,
         bn_chunks=args.bn_chunks, flow_length=args.flow_length,
@@ -387,6 +403,13 @@ def cmd_ensemble(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reference_run(args: argparse.Namespace) -> int:
+    from msnet.report.reference_run import collect
+
+    print(json.dumps(collect(args.study, args.out, args.allow_dirty), indent=2))
+    return 0
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
     from msnet.report.accuracy_gate import build_reference, check, gate_markdown, passed, update_reference
 
@@ -398,7 +421,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
         return 0
     reference = json.loads(Path(args.reference).read_text())
     verdicts = check(args.results, reference)
-    text = gate_markdown(verdicts, args.reference)
+    text = gate_markdown(verdicts, args.reference, reference)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text)
@@ -451,7 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synth", help="write the synthetic motion benchmark in a provider's format")
     p.add_argument("--format", required=True, choices=("ssv1", "ssv2", "kinetics", "hmdb51"), help="provider format")
     p.add_argument("--out", required=True, help="dataset root to write")
-    p.add_argument("--videos", type=int, required=True, help="number of videos (classes cycle; one in five is val)")
+    p.add_argument("--videos", type=int, required=True, help="number of videos (classes cycle)")
+    p.add_argument("--val-every", type=int, default=5, metavar="N",
+                   help="one video in N of every class is held out for validation (5; 2: half)")
     p.add_argument("--seed", type=int, default=0, help="the benchmark is a function of the seed")
     p.add_argument("--size", type=_size, help="HxW of the frames (default 96x128)")
     p.add_argument("--frames", type=int, help="frames per video (default 24)")
@@ -461,6 +486,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="difficulty knob of SynthConfig (after the preset), e.g. pan=1 distractors=2 speed=[2,4]")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel processes")
     p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("pretrain", help="appearance pretraining on synthetic stills (the synthetic stand-in for "
+                       "ImageNet weights): a torchvision-layout state dict and a JSON result")
+    p.add_argument("--out", required=True, help="weights file (.pth); the result JSON is written beside it (.json)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a field of PretrainConfig, e.g. steps=400 arch=resnet18 size=96 (msnet/train/pretrain.py)")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_pretrain)
 
     p = sub.add_parser("motion", help="the MS module's displacement against the synthetic ground truth; Fig. 6")
     p.add_argument("checkpoint", help="a trained MSNet (best.pt of a training run)")
@@ -567,7 +601,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="train a flow stream on stacks of L TV-L1 fields (2L channels; use --lists flow)")
     p.add_argument("--bn-chunks", type=int, default=1,
                    help="BatchNorm statistics per chunk of the batch, as on that many GPUs (official: 4 x 12 clips)")
-    p.add_argument("--amp", action="store_true", help="float16 mixed precision (CUDA only)")
+    p.add_argument("--cache-frames", action="store_true",
+                   help="keep decoded frames in memory (small datasets, with --workers 0); mixed precision is the "
+                   "recipe's `precision` (--recipe-set precision=bf16)")
     p.add_argument("--channels-last", action="store_true", help="channels_last memory format")
     p.add_argument("--nondeterministic", action="store_true", help="allow non-deterministic kernels (faster on GPU)")
     p.add_argument("--lenient", action="store_true", help="skip unreadable videos (logged and counted)")
@@ -610,6 +646,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="Markdown verdict table")
     p.set_defaults(func=cmd_gate)
 
+    p = sub.add_parser("reference-run", help="copy the synthetic study's result JSONs into the committed reference run")
+    p.add_argument("--study", default="results/study", help="the study's results folder (profile 'study')")
+    p.add_argument("--out", default="results/reference/study", help="the committed reference run's folder")
+    p.add_argument("--allow-dirty", action="store_true", help="also copy results written from a modified tree")
+    p.set_defaults(func=cmd_reference_run)
+
     p = sub.add_parser("report", help="tables and the audit from result JSONs")
     p.add_argument(
         "what", choices=("cost", "speed", "tables", "figures", "audit", "data", "accuracy", "flow"),
@@ -620,6 +662,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", nargs="*", default=[], help="result JSON files (cost, runtime, evaluation)")
     p.add_argument("--data", nargs="*", default=[], help="data-stage files (prepare summary.json, decode_check.json)")
     p.add_argument("--accuracy", nargs="*", default=[], help="evaluation result JSONs (audit: the accuracy section; tables: accuracy cells)")
+    p.add_argument("--reference-accuracy", nargs="*", default=[],
+                   help="evaluation result JSONs of the committed reference run (results/reference/study): shown "
+                   "labelled with its commit and date, and the source of the synthetic analogues' verdicts")
     p.add_argument("--motion", nargs="*", default=[], help="`python -m msnet motion` JSONs (audit: motion section)")
     p.add_argument("--claims", default=None, help="claims YAML (default: the packaged paper claims)")
     p.add_argument("--ensemble", action="append", default=[], metavar="ROW=A,B", help="ensemble row = sum of member rows")

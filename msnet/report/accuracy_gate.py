@@ -1,14 +1,16 @@
-"""The accuracy regression gate: measured accuracies against committed reference results.
+"""The accuracy regression gate: measured accuracies against a committed reference, with a stated sensitivity.
 
-The reference (``results/reference/accuracy.json``) holds, per (experiment, row, protocol), the top-1 of several
-seeds of the same configuration and a tolerance derived from their spread: ``max(3 x sample sd, FLOOR)``. A run is
-compared with the mean over the reference's seeds, not with the reference run of its own seed: a one-epoch run
-amplifies floating-point differences as much as a change of seed (measured: reordering the sums of the correlation's
-backward pass, which made its gradients more accurate, moved MSNet-R18 seed 0 from 47.5 to 37.5 top-1, and seed 1
-from 44.2 to 56.2), so the same seed after any code change is just another draw. A real regression (a broken
-module, a changed recipe) shows up as a jump of several seed-sds. Each entry carries a fingerprint of what was trained
-(model, overrides, recipe, crop, data lists); a mismatch is reported as such and fails the gate, instead of comparing
-different experiments.
+The reference (``results/reference/accuracy.json``) holds, per (experiment, row, protocol), the top-1 of many seeds of
+one configuration (the synthetic study's reference run). New runs of a row are compared with the reference *mean* by a
+one-sided t test at a 5 % false-alarm rate: with ``n`` reference seeds of sample sd ``s`` and ``k`` new runs, the row
+fails when its mean falls more than ``t(0.95, n-1) * s * sqrt(1/k + 1/n)`` below the reference mean. The report gives,
+per row, the smallest true drop the test catches with 95 % power (noncentral t, :mod:`msnet.report.statistics`): what
+the gate can and cannot see. A row that rises by as much is flagged (something changed) but does not fail.
+
+Each entry carries a fingerprint of what was trained (model, overrides, recipe, crop, data lists, initial weights: the
+pretraining stage's spec rather than the file's path); a run with another fingerprint is reported as such and fails
+the gate instead of being compared. Same-seed comparisons are not used: a change of floating-point order moves a run
+as much as a change of seed.
 """
 
 from __future__ import annotations
@@ -17,21 +19,11 @@ import json
 import statistics
 from pathlib import Path
 
-from msnet.provenance import provenance, spec_hash
-from msnet.report.accuracy_table import eval_key, train_record_for
+from msnet.provenance import provenance
+from msnet.report.accuracy_table import eval_key, fingerprint, train_record_for
+from msnet.report.statistics import detectable_drop, drop_threshold, interval
 
-FLOOR = 2.0   # points: guards against a seed sd underestimated from three seeds (1 val video = 0.17 points)
-SIGMAS = 3.0
-
-
-def fingerprint(path: str | Path, result: dict) -> str | None:
-    """What an evaluation measured: the trained run's configuration (not its seed) and the protocol."""
-    run = train_record_for(path, result)
-    if not run or result.get("members"):
-        return None
-    return spec_hash({"model": run["model"], "frames": run["frames"], "overrides": run["overrides"],
-                      "recipe": run["recipe"], "crop": run["crop"], "data": run["data"]["lists_sha256"],
-                      "initialisation": run["initialisation"], "protocol": result["protocol"]})
+ALPHA, POWER = 0.05, 0.95
 
 
 def load_results(paths: list[str]) -> list[dict]:
@@ -40,31 +32,40 @@ def load_results(paths: list[str]) -> list[dict]:
         result = json.loads(path.read_text())
         experiment, row, protocol, seed = eval_key(path)
         out.append({"experiment": experiment, "row": row, "protocol": protocol, "seed": seed, "top1": result["top1"],
-                    "fingerprint": fingerprint(path, result), "path": str(path)})
+                    "fingerprint": fingerprint(train_record_for(path, result), result), "path": str(path),
+                    "commit": result.get("provenance", {}).get("git_commit")})
     return out
+
+
+def _groups(results: list[dict]) -> dict[tuple, list[dict]]:
+    groups: dict[tuple, list[dict]] = {}
+    for result in results:
+        groups.setdefault((result["experiment"], result["row"], result["protocol"]), []).append(result)
+    return {key: sorted(group, key=lambda r: r["seed"]) for key, group in groups.items()}
 
 
 def build_reference(paths: list[str], note: str = "") -> dict:
     """Reference entries from evaluation results of several seeds (the same configuration otherwise)."""
-    groups: dict[tuple, list[dict]] = {}
-    for result in load_results(paths):
-        groups.setdefault((result["experiment"], result["row"], result["protocol"]), []).append(result)
     entries = []
-    for (experiment, row, protocol), results in groups.items():
+    for (experiment, row, protocol), results in _groups(load_results(paths)).items():
         prints = {r["fingerprint"] for r in results}
         if len(prints) != 1:
             raise ValueError(f"{experiment}/{row}/{protocol}: the seeds were trained with different configurations")
-        values = [r["top1"] for r in sorted(results, key=lambda r: r["seed"])]
-        sd = statistics.stdev(values) if len(values) > 1 else None
+        if len(results) < 3:
+            raise ValueError(f"{experiment}/{row}/{protocol}: a reference needs at least three seeds per entry "
+                             f"(its spread sets the gate's threshold); got {len(results)}")
+        values = [r["top1"] for r in results]
+        summary = interval(values)
         entries.append({"experiment": experiment, "row": row, "protocol": protocol, "fingerprint": prints.pop(),
-                        "seeds": {str(r["seed"]): r["top1"] for r in sorted(results, key=lambda r: r["seed"])},
-                        "mean": round(statistics.fmean(values), 2), "sd": None if sd is None else round(sd, 2),
-                        "tolerance": round(max(SIGMAS * sd, FLOOR), 2) if sd is not None else None})
-    missing_sd = [f"{e['row']}/{e['protocol']}" for e in entries if e["sd"] is None]
-    if missing_sd:
-        raise ValueError(f"a reference needs at least two seeds per entry; one seed only for {missing_sd}")
-    return {"tolerance_rule": f"max({SIGMAS:g} x sample sd over seeds, {FLOOR:g} points)", "note": note,
-            "entries": entries, "provenance": provenance({"entries": [e["fingerprint"] for e in entries]})}
+                        "seeds": {str(r["seed"]): r["top1"] for r in results}, "n": summary.n,
+                        "mean": round(summary.mean, 2), "sd": round(summary.sd, 2),
+                        "ci95": [round(summary.low, 2), round(summary.high, 2)],
+                        "drop_threshold_1run": round(drop_threshold(summary.sd, summary.n, 1, ALPHA), 2),
+                        "detectable_drop_1run": round(detectable_drop(summary.sd, summary.n, 1, ALPHA, POWER), 2),
+                        "commits": sorted({r["commit"] for r in results if r["commit"]})})
+    return {"test": f"one-sided t test at {ALPHA:g} false alarm against the reference mean; detectable drop at "
+                    f"{POWER:g} power", "note": note, "entries": entries,
+            "provenance": provenance({"entries": [e["fingerprint"] for e in entries]})}
 
 
 def update_reference(existing: dict, update: dict) -> dict:
@@ -77,50 +78,69 @@ def update_reference(existing: dict, update: dict) -> dict:
 
 
 def check(paths: list[str], reference: dict) -> list[dict]:
-    """One verdict per measured result: pass, FAIL, config differs, or no reference; plus reference entries not run."""
+    """One verdict per measured (experiment, row, protocol), over all its seeds: pass, FAIL, above reference, config
+    differs or no reference; plus reference entries not run."""
     entries = {(e["experiment"], e["row"], e["protocol"]): e for e in reference["entries"]}
-    verdicts, seen = [], set()
-    for result in load_results(paths):
-        key = (result["experiment"], result["row"], result["protocol"])
-        entry = entries.get(key)
-        verdict = {**{k: result[k] for k in ("experiment", "row", "protocol", "seed", "top1")},
-                   "reference": None, "tolerance": None, "delta": None}
+    verdicts = []
+    for key, results in _groups(load_results(paths)).items():
+        entry = entries.pop(key, None)
+        values = [r["top1"] for r in results]
+        verdict = {"experiment": key[0], "row": key[1], "protocol": key[2], "seeds": [r["seed"] for r in results],
+                   "top1": round(statistics.fmean(values), 2), "reference": None, "reference_n": None,
+                   "delta": None, "threshold": None, "detectable_drop": None}
         if entry is None:
             verdicts.append({**verdict, "status": "no reference"})
             continue
-        seen.add(key)
-        verdict.update(reference=entry["mean"], tolerance=entry["tolerance"], delta=round(result["top1"] - entry["mean"], 2))
-        if result["fingerprint"] != entry["fingerprint"]:
+        runs = len(values)
+        verdict.update(reference=entry["mean"], reference_n=entry["n"], delta=round(verdict["top1"] - entry["mean"], 2),
+                       threshold=round(drop_threshold(entry["sd"], entry["n"], runs, ALPHA), 2),
+                       detectable_drop=round(detectable_drop(entry["sd"], entry["n"], runs, ALPHA, POWER), 2))
+        if {r["fingerprint"] for r in results} != {entry["fingerprint"]}:
             status = "config differs"
+        elif verdict["delta"] < -verdict["threshold"]:
+            status = "FAIL"
+        elif verdict["delta"] > verdict["threshold"]:
+            status = "above reference"
         else:
-            status = "pass" if abs(verdict["delta"]) <= entry["tolerance"] else "FAIL"
+            status = "pass"
         verdicts.append({**verdict, "status": status})
-    for key in entries.keys() - seen:
-        verdicts.append({"experiment": key[0], "row": key[1], "protocol": key[2], "seed": None, "top1": None,
-                         "reference": entries[key]["mean"], "tolerance": entries[key]["tolerance"], "delta": None,
+    for key, entry in entries.items():
+        verdicts.append({"experiment": key[0], "row": key[1], "protocol": key[2], "seeds": [], "top1": None,
+                         "reference": entry["mean"], "reference_n": entry["n"], "delta": None,
+                         "threshold": entry.get("drop_threshold_1run"), "detectable_drop": entry.get("detectable_drop_1run"),
                          "status": "not run"})
     return verdicts
 
 
+COMPARED = ("pass", "FAIL", "above reference", "config differs")
+
+
 def passed(verdicts: list[dict]) -> bool:
-    """Fails on any FAIL or config mismatch, and when nothing at all was compared."""
-    compared = [v for v in verdicts if v["status"] in ("pass", "FAIL", "config differs")]
-    return bool(compared) and all(v["status"] == "pass" for v in compared)
+    """Fails on any FAIL or configuration mismatch, and when nothing at all was compared."""
+    compared = [v for v in verdicts if v["status"] in COMPARED]
+    return bool(compared) and all(v["status"] in ("pass", "above reference") for v in compared)
 
 
-def gate_markdown(verdicts: list[dict], reference_path: str) -> str:
+def gate_markdown(verdicts: list[dict], reference_path: str, reference: dict | None = None) -> str:
     ok = passed(verdicts)
+    made = (reference or {}).get("provenance") or {}
     lines = ["# Accuracy regression gate", "",
-             f"**{'PASSED' if ok else 'FAILED'}** against `{reference_path}` (tolerance per row: max(3 x seed sd, "
-             f"{FLOOR:g} points), compared with the mean over the reference's seeds).", "",
-             "| experiment | row | protocol | seed | top-1 | reference mean | delta | tolerance | status |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             f"**{'PASSED' if ok else 'FAILED'}** against `{reference_path}` (reference run: commit "
+             f"{made.get('git_commit', 'unknown')}, {made.get('created', 'date unknown')}).", "",
+             f"A row fails when the mean of its runs falls below the reference mean by more than the threshold "
+             f"(one-sided t test, {ALPHA:.0%} false alarms, from the reference's seed-to-seed sd and its n). "
+             f"`detectable drop`: the smallest true drop caught with {POWER:.0%} power with this many runs; smaller "
+             "regressions may pass. `above reference`: a rise as large (flagged, not failed).", "",
+             "| experiment | row | protocol | seeds | top-1 | reference mean (n) | delta | threshold | detectable drop "
+             "| status |", "|---|---|---|---|---|---|---|---|---|---|"]
     for v in verdicts:
-        cells = [v["experiment"], v["row"], v["protocol"], v["seed"], v["top1"], v["reference"], v["delta"],
-                 v["tolerance"], f"**{v['status']}**" if v["status"] in ("FAIL", "config differs") else v["status"]]
+        reference_cell = "" if v["reference"] is None else f"{v['reference']} ({v['reference_n']})"
+        cells = [v["experiment"], v["row"], v["protocol"], ", ".join(map(str, v["seeds"])), v["top1"], reference_cell,
+                 v["delta"], v["threshold"], v["detectable_drop"],
+                 f"**{v['status']}**" if v["status"] in ("FAIL", "config differs", "above reference") else v["status"]]
         lines.append("| " + " | ".join("" if c is None else str(c) for c in cells) + " |")
     if any(v["status"] == "config differs" for v in verdicts):
-        lines += ["", "`config differs`: the reference was made for another configuration (model, recipe, crop or "
-                  "data). Regenerate it (`python -m msnet gate --write-reference`, docs/training.md) or set "
-                  "`train.reference: null`."]
+        lines += ["", "`config differs`: the reference was made for another configuration (model, recipe, crop, data "
+                  "or initial weights). Regenerate it (`python -m msnet gate --write-reference`, docs/training.md) or "
+                  "set `train.reference: null`."]
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from msnet.report.claims import paper_value_of
 from msnet.report.measured import Measured
 
 # metric -> (result kind, field)
@@ -36,14 +37,6 @@ class Verdict:
     verdict: str  # reproduced | not reproduced | not testable yet | not testable here | stated (context only)
     measured: float | None
     detail: str
-
-
-def paper_value_of(claims: dict, row: str, metric: str) -> float | None:
-    for table in claims["tables"].values():
-        for entry in table["rows"]:
-            if entry["id"] == row and entry["values"].get(metric) is not None:
-                return entry["values"][metric]
-    return None
 
 
 def _operand(measured: Measured, claims: dict, row: str, metric: str, spec: str) -> tuple[float | None, dict | None, str]:
@@ -157,8 +150,14 @@ def _environment(measured: Measured) -> list[str]:
 
 
 def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | None = None,
-                   accuracy: list[str] | None = None, motion: list[str] | None = None) -> str:
-    """``audit.md``: every claim with its verdict for both MS specs, the spec differences, the environment."""
+                   accuracy: list[str] | None = None, motion: list[str] | None = None,
+                   reference_accuracy: list[str] | None = None) -> str:
+    """``audit.md``: every claim with its verdict for both MS specs (and, for accuracy claims, the verdict of its
+    synthetic analogue), the spec differences, the environment."""
+    from msnet.report.accuracy_table import load_both
+
+    frame = load_both(accuracy or [], reference_accuracy or [])
+    analogues = _analogue_verdicts(claims, frame)
     lines = [
         "# Audit of the paper's claims",
         "",
@@ -172,14 +171,28 @@ def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | N
         selected = [c for c in claims["claims"] if c["kind"] == kind]
         if not selected:
             continue
-        lines += [f"## {title}", "", "| claim | source | text | official spec | paper spec |", "|---|---|---|---|---|"]
+        accuracy_section = kind == "accuracy"
+        lines += [f"## {title}", ""]
+        if accuracy_section:
+            lines += [ANALOGUE_LEGEND, ""]
+        lines += ["| claim | source | text | official spec | paper spec |" + (" synthetic analogue |" if accuracy_section else ""),
+                  "|---|---|---|---|---|" + ("---|" if accuracy_section else "")]
         for claim in selected:
             cells = []
             for spec in ("official", "paper"):
                 v = judge(claim, claims, measured, spec)
                 totals[v.verdict] += spec == "official"
                 cells.append(_cell(f"**{v.verdict}**: {v.detail}"))
-            lines.append(f"| `{claim['id']}` | {_cell(claim['source'])} | {_cell(claim['text'])} | {cells[0]} | {cells[1]} |")
+            if accuracy_section:
+                cells.append(_analogue_cell(analogues.get(claim["id"])))
+            lines.append(f"| `{claim['id']}` | {_cell(claim['source'])} | {_cell(claim['text'])} | " + " | ".join(cells) + " |")
+        if accuracy_section:
+            for claim, analogue in analogues.values():
+                if claim["id"] not in {c["id"] for c in selected}:
+                    lines.append(f"| `{claim['id']}` (harness check) | {_cell(claim['source'])} | {_cell(claim['text'])} "
+                                 f"| (not a claim of the paper) | | {_analogue_cell((claim, analogue))} |")
+            synthetic = Counter(a.verdict for _, a in analogues.values())
+            lines += ["", "**Synthetic analogues:** " + ", ".join(f"{n} {k}" for k, n in sorted(synthetic.items())) + "."]
         lines.append("")
     summary = ", ".join(f"{n} {k}" for k, n in sorted(totals.items()))
     lines += [f"**Summary (official spec):** {summary}.", ""]
@@ -195,27 +208,54 @@ def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | N
         lines += data_lines(data_stages) + [""]
     else:
         lines += ["No data stage ran in this configuration.", ""]
-    lines += ["## Accuracy of the trained rows", ""] + _accuracy_lines(claims, accuracy) + [""]
+    lines += ["## Accuracy of the trained rows", ""] + _accuracy_lines(claims, frame) + [""]
     lines += ["## Does the MS module estimate motion?", ""] + motion_lines(motion or []) + [""]
     lines += ["## Environment", ""] + _environment(measured) + [""]
     return "\n".join(lines)
 
 
-def _accuracy_lines(claims: dict, accuracy: list[str] | None) -> list[str]:
+def _accuracy_lines(claims: dict, frame) -> list[str]:
     """What training measured. On the synthetic benchmark it tests no claim of the paper (other data, no ImageNet
-    pretraining), so it is reported beside the claims, never as a verdict on them."""
-    if not accuracy:
+    weights): the analogues' verdicts stand in their own column above, never as verdicts on the paper's claims."""
+    if frame.empty:
         return ["No training ran in this configuration."]
-    from msnet.report.accuracy_table import accuracy_summary, load_accuracy
+    from msnet.report.accuracy_table import accuracy_summary
 
-    summary = accuracy_summary(load_accuracy(accuracy), claims)
+    summary = accuracy_summary(frame, claims)
     lines = []
     if (summary["status"] == "measured on synthetic").any():
-        lines += ["Rows trained on the synthetic motion benchmark (random initialisation, a short CPU schedule): they "
-                  "show whether each module learns motion from scratch, and test none of the paper's accuracy claims "
-                  "(those need the real datasets and ImageNet weights). Full table: accuracy.md.", ""]
-    columns = ["experiment", "row", "protocol", "seeds", "top1", "top1_per_seed", "train_minutes", "status"]
+        lines += ["Rows trained on the synthetic motion benchmark, fine-tuned from the appearance-pretrained backbone "
+                  "(the synthetic stand-in for ImageNet weights): mean top-1 with its 95 % interval and n. They test "
+                  "none of the paper's accuracy claims (those need the real datasets and ImageNet weights). Full "
+                  "table: accuracy.md.", ""]
+    columns = ["experiment", "row", "protocol", "source", "top1", "learned", "vs_reference", "status"]
     return lines + [summary[columns].to_markdown(index=False)]
+
+
+ANALOGUE_LEGEND = (
+    "The last column asks each claim's question of the synthetic study's rows (msnet/report/analogues.yaml: which rows, "
+    "which test): **holds on synthetic**, **contradicted on synthetic** or **inconclusive**, from paired per-seed "
+    "differences and their 95 % intervals. It is never a verdict on the paper's claim, which needs the real data.")
+
+
+def _analogue_verdicts(claims: dict, frame) -> dict:
+    """claim id -> (claim, Analogue), from the reference run's results when there are any, else this run's (seeds of
+    the two are never pooled)."""
+    from msnet.report.accuracy_table import REFERENCE
+    from msnet.report.analogues import judge_analogues
+
+    if not frame.empty and (frame["source"] == REFERENCE).any():
+        frame = frame[frame["source"] == REFERENCE]
+    chance = float(frame["chance"].dropna().max()) if not frame.empty and frame["chance"].notna().any() else 0.0
+    return {claim["id"]: (claim, analogue) for claim, analogue in judge_analogues(claims, frame, chance)}
+
+
+def _analogue_cell(pair) -> str:
+    if pair is None:
+        return ""
+    claim, analogue = pair
+    where = f" (experiment {analogue.experiment})" if analogue.experiment else ""
+    return _cell(f"**{analogue.verdict}**{where}: {analogue.detail}")
 
 
 def motion_lines(paths: list[str]) -> list[str]:

@@ -23,3 +23,12 @@ def load_claims(path: str | Path | None = None) -> dict:
 
 def table_rows(claims: dict, table: str) -> list[dict]:
     return claims["tables"][table]["rows"]
+
+
+def paper_value_of(claims: dict, row: str, metric: str) -> float | None:
+    """The paper's printed ``metric`` of table row ``row`` (the first table that prints it), else None."""
+    for table in claims["tables"].values():
+        for entry in table["rows"]:
+            if entry["id"] == row and entry["values"].get(metric) is not None:
+                return entry["values"][metric]
+    return None

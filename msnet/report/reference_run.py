@@ -1,0 +1,37 @@
+"""The committed reference run: the synthetic study's small result files copied into ``results/reference/study``.
+
+The study (``config/synthetic-study.yaml``) writes under ``results/study/`` like any profile, checkpoints included.
+What the repository keeps is what the tables, figures, audit and gate read: every run's ``train.json`` and ``log.csv``,
+every evaluation's JSON, and the pretraining stage's JSON, in the same layout, so results can be found by layout
+(:func:`msnet.report.accuracy_table.train_record_for`). Collecting a study still in progress copies what has finished;
+a run recorded from a modified tree (provenance ``-dirty``) is refused, so a reference can always be reproduced.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+KEPT = ("train/*/*/seed*/train.json", "train/*/*/seed*/log.csv", "eval/*/*/seed*/*.json", "pretrain/*.json")
+
+
+def collect(study: str | Path, out: str | Path, allow_dirty: bool = False) -> dict:
+    """Copy the study's kept files from ``study`` to ``out``; returns counts per kind and the commits seen."""
+    study, out = Path(study), Path(out)
+    if not (study / "eval").is_dir():
+        raise FileNotFoundError(f"{study}/eval not found: run the study first (config/synthetic-study.yaml)")
+    counts, commits = {}, set()
+    for pattern in KEPT:
+        files = sorted(study.glob(pattern))
+        for path in files:
+            if path.suffix == ".json":
+                commit = json.loads(path.read_text()).get("provenance", {}).get("git_commit", "unknown")
+                if commit.endswith("-dirty") and not allow_dirty:
+                    raise ValueError(f"{path}: written from a modified tree ({commit}); re-run it from a clean commit")
+                commits.add(commit)
+            target = out / path.relative_to(study)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        counts[pattern] = len(files)
+    return {"copied": counts, "commits": sorted(commits), "out": str(out)}

@@ -1,0 +1,90 @@
+"""Synthetic analogues of the paper's accuracy claims: each test kind on made-up per-seed accuracies."""
+
+import pandas as pd
+import pytest
+
+from msnet.report.analogues import analogue_test, judge_analogue, judge_analogues, load_analogues
+from msnet.report.claims import load_claims
+
+CHANCE = 6.25
+
+
+def frame(values: dict[str, list[float]], experiment: str = "synthetic") -> pd.DataFrame:
+    rows = [{"experiment": experiment, "row": row, "seed": seed, "top1": v, "top5": min(100.0, v + 10)}
+            for row, seq in values.items() for seed, v in enumerate(seq)]
+    return pd.DataFrame(rows)
+
+
+def claim(cid: str, **test) -> dict:
+    return {"id": cid, "kind": "accuracy", "test": test}
+
+
+def test_difference_holds_contradicts_or_is_inconclusive():
+    c = claim("x", type="difference", a="ms", b="tsm", paper_value=2.0)
+    test = analogue_test(c, {})
+    assert test["sign"] == 1
+    assert judge_analogue(c, test, frame({"ms": [80, 81, 82], "tsm": [75, 76, 76.5]}), CHANCE).verdict == "holds on synthetic"
+    assert judge_analogue(c, test, frame({"ms": [70, 71, 72], "tsm": [75, 76, 76.5]}), CHANCE).verdict == \
+        "contradicted on synthetic"
+    assert judge_analogue(c, test, frame({"ms": [80, 75, 78], "tsm": [76, 79, 77]}), CHANCE).verdict == "inconclusive"
+    # the paper's sign: 'ms_only_below_baseline' claims a < b
+    below = claim("y", type="difference", a="ms-only", b="tsm", paper_value=-2.7)
+    data = frame({"ms-only": [60, 61, 62], "tsm": [75, 76, 76.5]})
+    assert judge_analogue(below, analogue_test(below, {}), data, CHANCE).verdict == "holds on synthetic"
+
+
+def test_rows_are_paired_within_one_experiment_with_the_most_seeds():
+    c = claim("x", type="difference", a="ms", b="tsm", paper_value=1.0)
+    data = pd.concat([frame({"ms": [80, 81, 82], "tsm": [70, 71, 72]}),
+                      frame({"ms": [50, 51], "tsm": [60, 61]}, experiment="subset")])
+    result = judge_analogue(c, analogue_test(c, {}), data, CHANCE)
+    assert result.experiment == "synthetic" and result.verdict == "holds on synthetic"
+    missing = judge_analogue(c, analogue_test(c, {}), frame({"ms": [80, 81]}), CHANCE)
+    assert missing.verdict == "not run" and "tsm" in missing.detail
+
+
+def test_a_comparison_where_nothing_learned_is_inconclusive():
+    c = claim("x", type="difference", a="ms", b="tsm", paper_value=1.0)
+    at_chance = frame({"ms": [5.5, 7.0, 6.4], "tsm": [5.0, 6.9, 6.0]})
+    result = judge_analogue(c, analogue_test(c, {}), at_chance, CHANCE)
+    assert result.verdict == "inconclusive" and "no row learned" in result.detail
+
+
+def test_argmax_saturation_increasing_majority_and_difference_of_differences():
+    data = frame({"p15": [80, 81, 80.5, 80.2], "p3": [70, 71, 70.5, 70.4], "p7": [75, 75.5, 75.2, 75.1],
+                  "p17": [80.1, 80.8, 80.6, 80.2], "p19": [80, 81.1, 80.4, 80.3], "tsm": [72, 72.5, 73, 72.2],
+                  "res5": [71, 72, 71.5, 71.9], "tsn": [10, 11, 10.5, 10.2], "mstsn": [40, 41, 40.5, 40.1],
+                  "i3d": [60, 61, 60.5, 60.2], "msi3d": [62, 63, 62.5, 62.2]})
+    argmax = claim("best", type="argmax", a="p15", b=["p3", "p7"], paper_value=45.5)
+    assert judge_analogue(argmax, analogue_test(argmax, {}), data, CHANCE).verdict == "holds on synthetic"
+    saturation = {"type": "saturation", "a": "p15", "b": ["p17", "p19"], "margin": 1.0}
+    assert judge_analogue(claim("sat"), saturation, data, CHANCE).verdict == "holds on synthetic"
+    increasing = {"type": "increasing", "rows": ["p3", "p7", "p15"]}
+    assert judge_analogue(claim("inc"), increasing, data, CHANCE).verdict == "holds on synthetic"
+    decreasing = {"type": "increasing", "rows": ["p15", "p7", "p3"]}
+    assert judge_analogue(claim("dec"), decreasing, data, CHANCE).verdict == "contradicted on synthetic"
+    majority = {"type": "majority_better", "rows": ["p3", "p15", "res5"], "b": "tsm"}
+    result = judge_analogue(claim("maj"), majority, data, CHANCE)
+    assert result.verdict == "inconclusive" and result.detail.startswith("1 of 3")
+    dd = {"type": "difference_of_differences", "a": ["mstsn", "tsn"], "b": ["msi3d", "i3d"]}
+    assert judge_analogue(claim("dd"), dd, data, CHANCE).verdict == "holds on synthetic"
+
+
+def test_every_accuracy_claim_of_the_paper_has_an_analogue_or_a_reason():
+    claims, analogues = load_claims(), load_analogues()
+    judged = judge_analogues(claims, None, CHANCE, analogues)
+    ids = {c["id"] for c in claims["claims"] if c["kind"] == "accuracy"}
+    assert ids <= {c["id"] for c, _ in judged} and "table1_ordering" in {c["id"] for c, _ in judged}
+    for c in claims["claims"]:
+        if c["kind"] == "accuracy":
+            test = analogue_test(c, analogues)
+            assert "none" in test or test["type"] in ("difference", "argmax", "saturation", "increasing",
+                                                      "majority_better", "difference_of_differences"), c["id"]
+    unknown = set(analogues) - ids - {k for k, v in analogues.items() if "text" in v}
+    assert not unknown, f"analogues.yaml names claims that do not exist: {unknown}"
+
+
+def test_unknown_test_kind_raises():
+    with pytest.raises(ValueError, match="unknown analogue test"):
+        judge_analogue(claim("z"), {"type": "vibes", "a": "ms", "b": "tsm"}, frame({"ms": [80, 81], "tsm": [7, 8]}),
+                       CHANCE)
