@@ -25,6 +25,7 @@ wildcard_constraints:
     spec="official|paper",
     row="|".join(re.escape(r) for r in ROWS) if ROWS else "^$",
     dataset="ssv1|ssv2|kinetics|hmdb51",
+    arch="resnet18|resnet50|mobilenet_v2",
     shard=r"\d+",
     seed=r"\d+",
     experiment="|".join(re.escape(e) for e in config.get("train", {}).get("experiments", {})) or "^$",
@@ -32,6 +33,9 @@ wildcard_constraints:
     protocol="1clip|10clip|10clip_uniform|2clip_3crop|10clip_3crop",
     shards=r"\d+",
     flowdir=r"flow(_[0-9.]+fps)?",
+
+
+from msnet.models.registry import model_facts
 
 
 def check_rows():
@@ -147,9 +151,9 @@ report_missing_roots()
 
 
 def synthetic_arguments(wildcards):
-    synthetic = DATA["synthetic"]
+    synthetic, dataset = DATA["synthetic"], DATA["datasets"][wildcards.dataset]
     height, width = synthetic["size"]
-    args = [f"--videos {DATA['datasets'][wildcards.dataset]['videos']}", f"--seed {synthetic['seed']}",
+    args = [f"--videos {dataset['videos']}", f"--val-every {dataset['val_every']}", f"--seed {synthetic['seed']}",
             f"--size {height}x{width}", f"--frames {synthetic['frames']}", f"--preset {synthetic['preset']}"]
     args += [f"--set '{key}={value}'" for key, value in synthetic["set"].items()]
     return " ".join(args)
@@ -254,6 +258,17 @@ def check_experiments():
 check_experiments()
 
 
+def reference_study_results():
+    """The committed reference run's evaluation JSONs (train.reference_study, the synthetic study's results), shown
+    in the tables, figures and audit with its commit and date; [] when unset."""
+    folder = TRAIN.get("reference_study")
+    if not folder:
+        return []
+    if not (REPO / folder / "eval").is_dir():
+        raise WorkflowError(f"train.reference_study: {REPO / folder}/eval not found")
+    return sorted(str(p) for p in (REPO / folder / "eval").glob("*/*/seed*/*.json"))
+
+
 def reference_file():
     """The committed accuracy reference (a path relative to the repository), or [] when the gate is off."""
     reference = TRAIN.get("reference")
@@ -264,27 +279,60 @@ def train_folder(experiment, row, seed):
     return f"results/{PROFILE}/train/{experiment}/{row}/seed{seed}"
 
 
+def row_seeds(exp, row):
+    """The seeds a row of an experiment is trained with: its `row_seeds` entry, else the experiment's `seeds`, else
+    train.seeds; an ensemble, the seeds all its members have."""
+    if row in ENSEMBLES:
+        return [s for s in row_seeds(exp, ENSEMBLES[row][0]) if all(s in row_seeds(exp, m) for m in ENSEMBLES[row])]
+    return exp.get("row_seeds", {}).get(row) or exp.get("seeds") or TRAIN["seeds"]
+
+
 def train_results():
     return [f"{train_folder(e, r, s)}/train.json" for e, exp in EXPERIMENTS.items() for r in exp["rows"]
-            for s in TRAIN["seeds"]]
+            for s in row_seeds(exp, r)]
 
 
 def eval_results():
     out = []
     for e, exp in EXPERIMENTS.items():
         for model in exp["rows"] + exp["ensembles"]:
-            out += [f"results/{PROFILE}/eval/{e}/{model}/seed{s}/{p}.json" for s in TRAIN["seeds"] for p in exp["eval"]]
+            out += [f"results/{PROFILE}/eval/{e}/{model}/seed{s}/{p}.json" for s in row_seeds(exp, model)
+                    for p in exp["eval"]]
     return out
 
 
 def train_inputs(wildcards):
-    """The lists a run reads (decode-checked or extracted frames) and, for fine-tuning, the source run."""
+    """The lists a run reads (decode-checked or extracted frames), for fine-tuning the source run, and the
+    appearance-pretrained weights it starts from."""
     exp = EXPERIMENTS[wildcards.experiment]
     folder = Path(experiment_data(wildcards)) / row_lists(exp, wildcards.row)
     inputs = {"lists": [str(folder / f"{split}.txt") for split in SPLITS]}
     if exp["init"]:
         inputs["init"] = f"{train_folder(exp['init'], wildcards.row, wildcards.seed)}/train.json"
+    if row_pretrained(exp, wildcards.row) in pretrain_weights().values():
+        inputs["pretrained"] = row_pretrained(exp, wildcards.row)
     return inputs
+
+
+def pretrain_weights():
+    """Backbone -> the appearance-pretraining stage's weights, for every backbone an experiment pretrains."""
+    archs = {model_facts(ROWS[r]["model"])["backbone"] for exp in EXPERIMENTS.values() for r in exp["rows"]
+             if exp.get("pretrained", TRAIN["pretrained"]) == "appearance"}
+    return {arch: f"results/{PROFILE}/pretrain/{arch}.pth" for arch in sorted(archs - {None})}
+
+
+def row_pretrained(exp, row_id):
+    """A row's initial weights: the experiment's choice (else train.pretrained); 'appearance' names the pretraining
+    stage's weights of the row's backbone (a model without a 2D backbone, I3D, starts from random weights)."""
+    choice = exp.get("pretrained", TRAIN["pretrained"])
+    if choice != "appearance":
+        return choice
+    arch = model_facts(ROWS[row_id]["model"])["backbone"]
+    return None if arch is None else f"results/{PROFILE}/pretrain/{arch}.pth"
+
+
+def pretrain_arguments(wildcards):
+    return " ".join(f"--set '{key}={value}'" for key, value in {**TRAIN["pretrain"], "arch": wildcards.arch}.items())
 
 
 def experiment_data(wildcards):
@@ -311,18 +359,20 @@ def train_arguments(wildcards, input):
             f"--recipe {exp['recipe']}", f"--crop {exp['crop']}", f"--seed {wildcards.seed}",
             f"--device {TRAIN['device']}", f"--workers {TRAIN['workers']}", f"--row {wildcards.row}",
             model_overrides(wildcards.row), "--no-progress"]
+    pretrained = row_pretrained(exp, wildcards.row)
     args += [f"--recipe-set '{key}={value}'" for key, value in exp["set"].items()]
     if row_lists(exp, wildcards.row):
         args.append(f"--lists {row_lists(exp, wildcards.row)}")
     if "flow" in row:
         args.append(f"--flow-length {row['flow']['length']}")
-    if TRAIN["pretrained"]:
-        args.append(f"--pretrained {TRAIN['pretrained']}")
+    if pretrained:
+        args.append(f"--pretrained {pretrained}")
     if exp["init"]:
         args.append(f"--init {Path(input.init).parent / 'best.pt'}")
     if TRAIN["checkpoint_steps"]:
         args.append(f"--checkpoint-steps {TRAIN['checkpoint_steps']}")
-    args += [flag for flag, on in (("--amp", TRAIN["amp"]), ("--channels-last", TRAIN["channels_last"])) if on]
+    args += [flag for flag, on in (("--cache-frames", TRAIN["cache_frames"]), ("--channels-last", TRAIN["channels_last"]))
+             if on]
     return " ".join(args)
 
 

@@ -49,6 +49,7 @@ rule paper_tables:
     input:
         results=cost_results() + runtime_results(),
         accuracy=eval_results(),
+        reference=reference_study_results(),
         claims=CLAIMS,
         code=package_code("report/*"),
     output:
@@ -66,7 +67,7 @@ rule paper_tables:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet report tables --results {input.results} --accuracy {input.accuracy} --claims {input.claims} "
-        "{params.ensembles} "
+        "--reference-accuracy {input.reference} {params.ensembles} "
         "--out reports/{wildcards.profile} > {log} 2>&1"
 
 
@@ -74,6 +75,8 @@ rule paper_tables:
 rule figures:
     input:
         results=cost_results(),
+        accuracy=eval_results(),
+        reference=reference_study_results(),
         claims=CLAIMS,
         code=package_code("report/*"),
     output:
@@ -91,6 +94,7 @@ rule figures:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet report figures --results {input.results} --claims {input.claims} {params.ensembles} "
+        "--accuracy {input.accuracy} --reference-accuracy {input.reference} "
         "--out reports/{wildcards.profile} > {log} 2>&1"
 
 
@@ -131,6 +135,7 @@ rule audit:
         results=cost_results() + runtime_results(),
         data=data_results(),
         accuracy=eval_results(),
+        reference=reference_study_results(),
         motion=motion_results(),
         claims=CLAIMS,
         code=package_code("report/*"),
@@ -144,7 +149,8 @@ rule audit:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet report audit --results {input.results} --data {input.data} --accuracy {input.accuracy} "
-        "--motion {input.motion} --claims {input.claims} {params.ensembles} --out {output} > {log} 2>&1"
+        "--motion {input.motion} --reference-accuracy {input.reference} --claims {input.claims} {params.ensembles} "
+        "--out {output} > {log} 2>&1"
 
 
 # What the data stages listed, skipped and replaced, per dataset.
@@ -166,6 +172,7 @@ rule data_table:
 rule accuracy_table:
     input:
         results=eval_results(),
+        reference=reference_study_results(),
         claims=CLAIMS,
         code=package_code("report/*"),
     output:
@@ -176,7 +183,8 @@ rule accuracy_table:
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet report accuracy --results {input.results} --claims {input.claims} "
+        "python -m msnet report accuracy --results {input.results} --reference-accuracy {input.reference} "
+        "--claims {input.claims} "
         "--out reports/{wildcards.profile} > {log} 2>&1"
 
 

@@ -1,6 +1,26 @@
 # Training (Sec. 4.1 "Training") and evaluation (Sec. 4.1 "Inference") of every experiment row.
 
 
+# The appearance-pretraining stage: the synthetic stand-in for ImageNet weights, once per backbone (docs/training.md).
+rule pretrain_appearance:
+    input:
+        code=package_code("train/pretrain.py", "data/appearance.py", "data/synthetic.py"),
+    output:
+        weights="results/{profile}/pretrain/{arch}.pth",
+        result="results/{profile}/pretrain/{arch}.json",
+    log:
+        "logs/{profile}/pretrain/{arch}.log",
+    benchmark:
+        "benchmarks/{profile}/pretrain/{arch}.tsv"
+    params:
+        arguments=pretrain_arguments,
+    threads: workflow.cores
+    conda:
+        "../envs/msnet.yaml"
+    shell:
+        "python -m msnet pretrain --out {output.weights} {params.arguments} --no-progress > {log} 2>&1"
+
+
 # One training run: resumes from its checkpoint.pt when re-run after an interruption (--rerun-incomplete).
 # Only train.json is declared, so Snakemake never deletes the checkpoint of an incomplete run.
 rule train_model:
@@ -66,3 +86,9 @@ rule evaluate_ensemble:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet ensemble {input} --data {params.data} --row {wildcards.ensemble} --out {output} > {log} 2>&1"
+
+
+# Every training run and evaluation of the configuration, without the reports (e.g. the synthetic study's runs).
+rule evaluations:
+    input:
+        eval_results(),
