@@ -13,14 +13,18 @@ log = logging.getLogger("msnet")
 
 
 def _write_json(obj: dict, out: str | None) -> None:
-    text = json.dumps(obj, indent=2, sort_keys=False)
+    """Print ``obj`` as JSON and, with ``out``, also write it there atomically."""
     if out:
-        path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(text + "\n")
-        tmp.replace(path)  # atomic: an interrupted job never leaves a half-written result
-    print(text)
+        _write_json_quietly(obj, out)
+    print(json.dumps(obj, indent=2, sort_keys=False))
+
+
+def _write_json_quietly(obj: dict, out: str | Path) -> None:
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n")
+    tmp.replace(path)  # atomic: an interrupted job never leaves a half-written result
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
@@ -37,6 +41,27 @@ def cmd_cost(args: argparse.Namespace) -> int:
     _write_json(result, args.out)
     if result["unsupported_ops"]:
         log.warning("fvcore could not count: %s", ", ".join(result["unsupported_ops"]))
+    return 0
+
+
+def cmd_cost_rows(args: argparse.Namespace) -> int:
+    """Several config rows in one process (the workflow's cost stage): start-up is paid once, each row still gets
+    its own result file."""
+    from msnet.measure.cost import model_cost, row_overrides
+    from msnet.provenance import provenance
+
+    rows = json.loads(Path(args.rows).read_text()) if not args.rows.lstrip().startswith("{") else json.loads(args.rows)
+    out = Path(args.out_dir)
+    for row_id, row in rows.items():
+        spec = args.spec if row.get("ms") else None
+        overrides = row_overrides(row, spec)
+        result = {"row": row_id, **model_cost(row["model"], frames=row["frames"], size=args.size, classes=args.classes,
+                                              overrides=overrides)}
+        result["provenance"] = provenance({k: result[k] for k in ("model", "frames", "size", "classes", "overrides")})
+        _write_json_quietly(result, out / f"{row_id}.json")
+        log.info("%s (%s): %.3f GFLOPs, %.3f M parameters", row_id, args.spec, result["gflops"], result["mparams"])
+        if result["unsupported_ops"]:
+            log.warning("%s: fvcore could not count %s", row_id, ", ".join(result["unsupported_ops"]))
     return 0
 
 
@@ -446,6 +471,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--row", help="experiment row id recorded in the result (workflow use)")
     p.add_argument("--out", help="also write the JSON here (atomically)")
     p.set_defaults(func=cmd_cost)
+
+    p = sub.add_parser("cost-rows", help="the cost of several config rows in one process, one JSON file per row")
+    p.add_argument("--rows", required=True,
+                   help="JSON (or a JSON file): row id -> {model, frames, set, flow, ms}; ms: true for rows with an "
+                   "MS module, which get --spec")
+    p.add_argument("--spec", default="official", help="MS spec of the rows with an MS module: official | paper")
+    p.add_argument("--size", type=int, default=224)
+    p.add_argument("--classes", type=int, default=174)
+    p.add_argument("--out-dir", required=True, help="folder of the per-row results (<row>.json)")
+    p.set_defaults(func=cmd_cost_rows)
 
     p = sub.add_parser("runtime", help="inference (or training-step) time of one model: videos/s, median ms, as JSON")
     p.add_argument("model", help="registered model name")

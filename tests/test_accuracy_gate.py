@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,65 @@ def test_audit_compares_accuracy_of_the_two_ms_specs_only_when_both_were_trained
     paper = [write_result(tmp_path / "p", "msnet-r18_8f_paper", s, v, run=paper_run) for s, v in ((0, 30.0), (1, 34.0))]
     text = "\n".join(_spec_accuracy(official + paper))
     assert re.search(r"\|\s*paper\s*\|\s*32\s*\|", text) and re.search(r"\|\s*official\s*\|\s*42\s*\|", text)
+
+
+def _reference_study(tmp_path, values: dict[str, list[float]]) -> list[str]:
+    """A reference run laid out as results/reference/study is, with 16 classes (chance 6.25 %)."""
+    paths = []
+    for row, seq in values.items():
+        for seed, top1 in enumerate(seq):
+            path = write_result(tmp_path / "study", row, seed, top1)
+            result = json.loads(Path(path).read_text())
+            result.update(per_class={str(c): top1 for c in range(16)},
+                          provenance={"git_commit": "abc1234def", "created": "2026-12-01T10:00:00+00:00"})
+            Path(path).write_text(json.dumps(result))
+            paths.append(path)
+    return paths
+
+
+def test_audit_gives_synthetic_analogue_verdicts_in_their_own_column(tmp_path):
+    from msnet.report.audit import audit_markdown
+    from msnet.report.claims import load_claims
+
+    reference = _reference_study(tmp_path, {"tsn-r18_8f": [6.0, 7.0, 6.5], "tsm-r18_8f": [70.0, 72.0, 71.0],
+                                            "msnet-r18_8f": [80.0, 81.0, 80.5]})
+    text = audit_markdown(load_claims(), Measured([]), accuracy=[], reference_accuracy=reference)
+    header = next(line for line in text.splitlines() if line.startswith("| claim |") and "synthetic analogue" in line)
+    assert header.endswith("| synthetic analogue |")
+    ordering = next(line for line in text.splitlines() if line.startswith("| `table1_ordering`"))
+    assert "**holds on synthetic**" in ordering and "tsn-r18_8f < tsm-r18_8f < msnet-r18_8f" in ordering
+    gain = next(line for line in text.splitlines() if line.startswith("| `msnet_gain_over_tsm_ssv1`"))
+    assert "**not testable yet**" in gain and "**holds on synthetic**" in gain  # never merged with the real verdict
+    assert "msnet-r18_8f - tsm-r18_8f = +9.5 [" in gain and "n=3" in gain
+    patch = next(line for line in text.splitlines() if line.startswith("| `patch_size_saturates_after_p15`"))
+    assert "**not run**" in patch
+    assert "reference run (commit abc1234, 2026-12-01)" in text
+    assert "did not learn" not in text.split("## Accuracy of the trained rows")[0]
+
+
+def test_figures_draw_synthetic_accuracy_panels_labelled_as_such(tmp_path):
+    from msnet.report.accuracy_table import load_both
+    from msnet.report.claims import load_claims
+    from msnet.report.figures import fig4, fig5
+
+    reference = _reference_study(tmp_path, {"msnet-r18_8f": [80.0, 81.0, 80.5], "msnet-r18_8f_p3": [70.0, 71.0, 70.2],
+                                            "tsm-r18_8f": [70.0, 72.0, 71.0], "tsn-r18_8f": [6.0, 7.0, 6.5],
+                                            "msnet-tsn-r18_8f": [50.0, 52.0, 51.0]})
+    frame = load_both([], reference)
+    four = fig4(load_claims(), Measured([]), frame)
+    assert len(four.axes) == 2 and "SYNTHETIC" in four.axes[1].get_ylabel()
+    five = fig5(load_claims(), Measured([]), frame)
+    assert len(five.axes) == 2 and "SYNTHETIC" in five.axes[1].get_title()
+    assert len(fig4(load_claims(), Measured([]), None).axes) == 1  # nothing trained: the cost panel alone
+
+
+def test_accuracy_report_lists_paired_differences_against_the_baseline(tmp_path):
+    from msnet.report.accuracy_table import accuracy_markdown
+
+    reference = _reference_study(tmp_path, {"tsm-r18_8f": [70.0, 72.0, 71.0], "msnet-r18_8f": [80.0, 81.0, 80.5],
+                                            "tsn-r18_8f": [6.0, 7.0, 6.5]})
+    text = accuracy_markdown(load_both([], reference))
+    assert "Paired differences in synthetic" in text
+    assert re.search(r"\|\s*msnet-r18_8f\s*\|\s*tsm-r18_8f\s*\|\s*\+9\.5 \[[0-9.]+, [0-9.]+\] n=3\s*\|\s*higher", text)
+    assert re.search(r"\|\s*tsn-r18_8f\s*\|\s*tsm-r18_8f\s*\|\s*-64\.5 .*\|\s*lower", text)
+    assert "no: interval overlaps chance (6.25 %)" in text  # TSN at chance says it did not learn

@@ -96,6 +96,24 @@ def test_cli_prints_one_json_object_and_writes_it(tmp_path, capsys):
     assert printed["overrides"] == {"ms": {"patch": 5}}
 
 
+def test_cost_rows_counts_config_rows_in_one_process_as_the_single_row_command_does(tmp_path, capsys):
+    """The workflow's cost stage: each row's file holds what `cost` gives for the same row (spec, flow channels)."""
+    rows = {"tsm": {"model": "tsm_r18", "frames": 2, "ms": False},
+            "ms-p5": {"model": "msnet_r18", "frames": 2, "set": ["ms.patch=5"], "ms": True},
+            "flow": {"model": "tsm_r18", "frames": 2, "flow": {"length": 2}, "ms": False}}
+    assert main(["cost-rows", "--rows", json.dumps(rows), "--spec", "paper", "--size", "64", "--classes", "10",
+                 "--out-dir", str(tmp_path)]) == 0
+    single = {"tsm": [], "ms-p5": ["--set", "ms.patch=5", "--set", "ms.spec=paper"], "flow": ["--set", "in_channels=4"]}
+    for row, extra in single.items():
+        capsys.readouterr()
+        assert main(["cost", rows[row]["model"], "--frames", "2", "--size", "64", "--classes", "10", *extra]) == 0
+        alone = json.loads(capsys.readouterr().out)
+        batched = json.loads((tmp_path / f"{row}.json").read_text())
+        assert batched["row"] == row and batched["overrides"] == alone["overrides"]
+        for key in ("flops", "flops_thop", "params", "params_ms", "gflops_elementwise"):
+            assert batched[key] == alone[key], (row, key)
+
+
 def test_cli_reports_bad_input_clearly(capsys):
     assert main(["cost", "msnet_r18", "--frames", "2", "--set", "ms.patch"]) == 2
     assert main(["cost", "resnet1000", "--frames", "2"]) == 2

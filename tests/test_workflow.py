@@ -26,11 +26,12 @@ def test_default_config_dry_run_lists_every_cost_job(tmp_path):
     run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / "config.yaml"))
     assert run.returncode == 0, run.stderr + run.stdout
     assert "cost_tables" in run.stdout
-    # Every row runs once, rows with an MS module twice (both specs).
+    # Every row is counted once, rows with an MS module twice (both specs): one job per spec, one file per row.
     rows = yaml.safe_load((REPO / "config.yaml").read_text())["rows"]
-    expected = sum(2 if r["model"].startswith("msnet_") else 1 for r in rows.values())
-    stats = re.search(r"^cost\s+(\d+)$", run.stdout, re.MULTILINE)
-    assert stats and int(stats.group(1)) == expected
+    assert re.search(r"^cost_official\s+1$", run.stdout, re.MULTILINE) and re.search(r"^cost_paper\s+1$", run.stdout, re.M)
+    official = set(re.findall(r"results/default/cost/official/([^,\s]+)\.json", run.stdout))
+    paper = set(re.findall(r"results/default/cost/paper/([^,\s]+)\.json", run.stdout))
+    assert official == set(rows) and paper == {r for r, spec in rows.items() if spec["model"].startswith("msnet_")}
 
 
 def test_lint_is_clean():
@@ -65,21 +66,29 @@ def test_bad_rows_or_datasets_fail_the_dry_run_naming_the_cause(tmp_path, body, 
     assert message in run.stderr + run.stdout
 
 
-@pytest.mark.parametrize("name", ["paper.yaml", "synthetic-full.yaml", "reference-seeds.yaml"])
+@pytest.mark.parametrize("name", ["paper.yaml", "synthetic-study.yaml"])
 def test_extended_configs_list_every_training_job(tmp_path, name):
-    """config/*.yaml extend config.yaml; the real-data one lists its jobs without the data and names missing roots."""
+    """config/*.yaml extend config.yaml; the real-data one lists its jobs without the data and names missing roots;
+    the study trains each row with its own seeds."""
     run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / "config" / name))
     assert run.returncode == 0, run.stderr + run.stdout
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     update_config(config, yaml.safe_load((REPO / "config" / name).read_text()))  # as the Snakefile merges them
-    experiments = config["train"]["experiments"].values()
-    seeds = len(config["train"]["seeds"])
-    stats = dict(re.findall(r"^(train_model|evaluate_model)\s+(\d+)$", run.stdout, re.MULTILINE))
-    assert int(stats["train_model"]) == seeds * sum(len(e["rows"]) for e in experiments)
-    assert int(stats["evaluate_model"]) == seeds * sum(len(e["rows"]) * len(e.get("eval", ["1clip"]))
-                                                       for e in experiments)
+    train = config["train"]
+
+    def seeds(exp, row):
+        return len(exp.get("row_seeds", {}).get(row) or exp.get("seeds") or train["seeds"])
+
+    experiments = train["experiments"].values()
+    stats = dict(re.findall(r"^(train_model|evaluate_model|pretrain_appearance)\s+(\d+)$", run.stdout, re.MULTILINE))
+    assert int(stats["train_model"]) == sum(seeds(e, r) for e in experiments for r in e["rows"])
+    assert int(stats["evaluate_model"]) == sum(seeds(e, r) * len(e.get("eval", ["1clip"]))
+                                               for e in experiments for r in e["rows"])
     if name == "paper.yaml":
         assert "data.datasets.ssv1.root: /data/something-something-v1 is not a folder" in run.stderr + run.stdout
+        assert "pretrain_appearance" not in stats  # ImageNet weights there
+    else:
+        assert int(stats["pretrain_appearance"]) == 2  # ResNet-18 and MobileNet-V2 backbones
 
 
 @pytest.mark.slow

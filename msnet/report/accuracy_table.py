@@ -18,7 +18,7 @@ from scipy import stats
 
 from msnet.provenance import spec_hash
 from msnet.report.claims import paper_value_of
-from msnet.report.statistics import interval, learned
+from msnet.report.statistics import direction_verdict, interval, learned, paired_difference
 
 CLAIM_PREFIX = {"kinetics": "k400"}  # dataset name -> the metric prefix of msnet/report/claims.yaml
 THIS_RUN, REFERENCE = "this run", "reference run"
@@ -158,8 +158,34 @@ SHOWN = ["row", "protocol", "source", "seeds", "top1", "learned", "top1_per_seed
          "train_minutes", "clips_per_s", "initialisation", "videos", "train_videos", "status", "paper"]
 
 
+BASELINES = ("tsm-r18_8f", "tsn-r18_8f")  # what the other rows of an experiment are compared with, in this order
+
+
+def paired_differences(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per source and experiment: every row minus the experiment's baseline (TSM-R18, else TSN-R18), paired by seed
+    (same data order and shared initial weights), 1-clip top-1, with the 95 % interval of the mean difference."""
+    lines = []
+    clip = frame[(frame["protocol"] == "1clip") & ~frame["ensemble"].astype(bool)]
+    for (source, experiment), part in clip.groupby(["source", "experiment"], sort=False):
+        baseline = next((b for b in BASELINES if b in set(part["row"])), None)
+        if baseline is None:
+            continue
+        base = dict(zip(part[part["row"] == baseline]["seed"], part[part["row"] == baseline]["top1"]))
+        for row, group in part.groupby("row", sort=False):
+            values = dict(zip(group["seed"], group["top1"]))
+            if row == baseline or not set(values) & set(base):
+                continue
+            d = paired_difference(values, base)
+            lines.append({"source": source_label(part), "experiment": experiment, "row": row, "baseline": baseline,
+                          "difference": d.text().replace(f"{d.mean:.1f}", f"{d.mean:+.1f}", 1),
+                          "verdict": {"holds on synthetic": "higher", "contradicted on synthetic": "lower"}.get(
+                              direction_verdict(d), "undecided (interval spans 0)")})
+    return pd.DataFrame(lines)
+
+
 def accuracy_markdown(frame: pd.DataFrame, claims: dict | None = None) -> str:
     summary = accuracy_summary(frame, claims)
+    differences = paired_differences(frame)
     lines = ["# Accuracy of the trained rows", "",
              "Top-1 / top-5 in % on the validation split (the recipe's result epoch); mean over seeds with its 95 % "
              "t interval and n, each seed listed. `learned`: the interval lies above chance. Rows from the committed "
@@ -168,6 +194,11 @@ def accuracy_markdown(frame: pd.DataFrame, claims: dict | None = None) -> str:
              "the wall time of one training run on the machine that ran it.", ""]
     for experiment, part in summary.groupby("experiment", sort=False):
         lines += [f"## {experiment}", "", part[SHOWN].to_markdown(index=False), ""]
+        mine = differences[differences["experiment"] == experiment] if not differences.empty else differences
+        if not mine.empty:
+            lines += [f"Paired differences in {experiment}: each row minus the baseline on the seeds both have "
+                      "(same data order, same initial weights in shared layers), mean and 95 % interval:", "",
+                      mine.drop(columns=["experiment"]).to_markdown(index=False), ""]
     return "\n".join(lines)
 
 

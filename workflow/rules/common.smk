@@ -85,12 +85,24 @@ def runtime_results():
     return [f"results/{PROFILE}/runtime/official/{row}.json" for row in config["runtime"]["rows"]]
 
 
+def cost_rows(spec):
+    """The rows counted in ``spec``: every row in 'official', the rows with an MS module in the others."""
+    return [row for row_spec, row in cost_jobs() if row_spec == spec]
+
+
+def cost_rows_json(spec):
+    """The rows of one cost job as `python -m msnet cost-rows` reads them (the config's row specs)."""
+    import json
+
+    return json.dumps({row: {**ROWS[row], "ms": row_has_ms(row)} for row in cost_rows(spec)}, separators=(",", ":"))
+
+
 def row_model(wildcards):
     return ROWS[wildcards.row]["model"]
 
 
 def row_arguments(wildcards, stage):
-    """Shared arguments of `python -m msnet cost|runtime` for one row and spec."""
+    """Arguments of `python -m msnet runtime` for one row and spec."""
     row = ROWS[wildcards.row]
     overrides = list(row.get("set", []))
     if row_has_ms(wildcards.row):
@@ -100,10 +112,6 @@ def row_arguments(wildcards, stage):
     args = [f"--frames {row['frames']}", f"--size {config[stage]['size']}"]
     args += [f"--set '{item}'" for item in overrides]
     return " ".join(args)
-
-
-def cost_arguments(wildcards):
-    return row_arguments(wildcards, "cost") + f" --classes {config['cost']['classes']}"
 
 
 def runtime_arguments(wildcards):

@@ -1,17 +1,28 @@
-# FLOPs (fvcore and the authors' THOP convention) and parameters of one row, one clip.
-rule cost:
-    input:
-        code=package_code("models/*.py", "measure/cost.py", "measure/fvcore_count.py", "measure/thop_convention.py"),
-    output:
-        "results/{profile}/cost/{spec}/{row}.json",
-    log:
-        "logs/{profile}/cost/{spec}/{row}.log",
-    benchmark:
-        "benchmarks/{profile}/cost/{spec}/{row}.tsv"
-    params:
-        model=row_model,
-        arguments=cost_arguments,
-    conda:
-        "../envs/msnet.yaml"
-    shell:
-        "python -m msnet cost {params.model} {params.arguments} --row {wildcards.row} --out {output} > {log} 2>&1"
+# FLOPs (fvcore and the authors' THOP convention) and parameters of every row, one clip: one job per MS spec that
+# counts all its rows in one process (interpreter and import start-up paid once, not once per row), writing one
+# result file per row. A changed row re-counts its spec's rows (about a minute); `python -m msnet cost` counts one.
+for _spec in config["cost"]["specs"]:
+
+    rule:
+        name:
+            f"cost_{_spec}"
+        input:
+            code=package_code("models/*.py", "measure/cost.py", "measure/fvcore_count.py", "measure/thop_convention.py"),
+        output:
+            [f"results/{PROFILE}/cost/{_spec}/{row}.json" for row in cost_rows(_spec)],
+        log:
+            f"logs/{PROFILE}/cost/{_spec}.log",
+        benchmark:
+            f"benchmarks/{PROFILE}/cost/{_spec}.tsv"
+        params:
+            rows=cost_rows_json(_spec),
+            spec=_spec,
+            size=config["cost"]["size"],
+            classes=config["cost"]["classes"],
+            out=lambda wildcards, output: str(Path(output[0]).parent),
+        threads: 1
+        conda:
+            "../envs/msnet.yaml"
+        shell:
+            "python -m msnet cost-rows --rows '{params.rows}' --spec {params.spec} --size {params.size} "
+            "--classes {params.classes} --out-dir {params.out} > {log} 2>&1"
