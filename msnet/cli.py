@@ -177,7 +177,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(audit_markdown(claims, measured, stages, args.accuracy, args.motion, args.reference_accuracy))
+        path.write_text(audit_markdown(claims, measured, stages, args.accuracy, args.motion, args.reference_accuracy,
+                                       args.reference_motion))
         written = [path]
     for path in written:
         print(path)
@@ -701,6 +702,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="evaluation result JSONs of the committed reference run (results/reference/study): shown "
                    "labelled with its commit and date, and the source of the synthetic analogues' verdicts")
     p.add_argument("--motion", nargs="*", default=[], help="`python -m msnet motion` JSONs (audit: motion section)")
+    p.add_argument("--reference-motion", nargs="*", default=[], help="the reference run's motion JSONs (audit)")
     p.add_argument("--claims", default=None, help="claims YAML (default: the packaged paper claims)")
     p.add_argument("--ensemble", action="append", default=[], metavar="ROW=A,B", help="ensemble row = sum of member rows")
     p.add_argument("--out", required=True, help="output folder (cost, speed, tables, figures) or file (audit)")

@@ -88,3 +88,9 @@ def test_unknown_test_kind_raises():
     with pytest.raises(ValueError, match="unknown analogue test"):
         judge_analogue(claim("z"), {"type": "vibes", "a": "ms", "b": "tsm"}, frame({"ms": [80, 81], "tsm": [7, 8]}),
                        CHANCE)
+
+
+def test_one_common_seed_is_inconclusive_not_a_verdict():
+    c = claim("x", type="difference", a="ms", b="tsm", paper_value=1.0)
+    result = judge_analogue(c, analogue_test(c, {}), frame({"ms": [80.0], "tsm": [70.0]}), CHANCE)
+    assert result.verdict == "inconclusive" and "two or more" in result.detail

@@ -178,7 +178,8 @@ def paired_differences(frame: pd.DataFrame) -> pd.DataFrame:
             d = paired_difference(values, base)
             lines.append({"source": source_label(part), "experiment": experiment, "row": row, "baseline": baseline,
                           "difference": d.text().replace(f"{d.mean:.1f}", f"{d.mean:+.1f}", 1),
-                          "verdict": {"holds on synthetic": "higher", "contradicted on synthetic": "lower"}.get(
+                          "verdict": "one seed: no interval" if d.low is None else
+                          {"holds on synthetic": "higher", "contradicted on synthetic": "lower"}.get(
                               direction_verdict(d), "undecided (interval spans 0)")})
     return pd.DataFrame(lines)
 

@@ -94,6 +94,10 @@ def judge_analogue(claim: dict, test: dict, frame: pd.DataFrame, chance: float) 
         missing = [r for r in rows if r not in set(frame["row"])]
         return Analogue(cid, "not run", f"needs rows trained together: {', '.join(missing or rows)}")
     stand_in = f" ({test['stand_in']})" if test.get("stand_in") else ""
+    common = set.intersection(*(set(v) for v in values.values()))
+    if len(common) < 2:
+        return Analogue(cid, "inconclusive", f"{len(common)} seed(s) common to {', '.join(rows)}: an interval needs "
+                        "two or more", experiment)
     if not any(learned(interval(list(values[r].values())), chance) for r in rows):
         return Analogue(cid, "inconclusive", f"no row learned (every interval overlaps chance, {chance:.2f} %)",
                         experiment)

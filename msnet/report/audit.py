@@ -151,7 +151,7 @@ def _environment(measured: Measured) -> list[str]:
 
 def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | None = None,
                    accuracy: list[str] | None = None, motion: list[str] | None = None,
-                   reference_accuracy: list[str] | None = None) -> str:
+                   reference_accuracy: list[str] | None = None, reference_motion: list[str] | None = None) -> str:
     """``audit.md``: every claim with its verdict for both MS specs (and, for accuracy claims, the verdict of its
     synthetic analogue), the spec differences, the environment."""
     from msnet.report.accuracy_table import load_both
@@ -209,7 +209,7 @@ def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | N
     else:
         lines += ["No data stage ran in this configuration.", ""]
     lines += ["## Accuracy of the trained rows", ""] + _accuracy_lines(claims, frame) + [""]
-    lines += ["## Does the MS module estimate motion?", ""] + motion_lines(motion or []) + [""]
+    lines += ["## Does the MS module estimate motion?", ""] + motion_lines(motion or [], reference_motion) + [""]
     lines += ["## Environment", ""] + _environment(measured) + [""]
     return "\n".join(lines)
 
@@ -258,19 +258,26 @@ def _analogue_cell(pair) -> str:
     return _cell(f"**{analogue.verdict}**{where}: {analogue.detail}")
 
 
-def motion_lines(paths: list[str]) -> list[str]:
-    """The MS displacement against the synthetic ground truth (``python -m msnet motion``), trained and untrained."""
-    if not paths:
+def motion_lines(paths: list[str], reference_paths: list[str] | None = None) -> list[str]:
+    """The MS displacement against the synthetic ground truth (``python -m msnet motion``), trained and untrained:
+    this run's checks, and the reference run's (labelled with its commit and date)."""
+    sources = [(p, "this run") for p in paths] + [(p, "reference run") for p in reference_paths or []]
+    if not sources:
         return ["Not measured in this configuration (`motion` in the config)."]
     lines = ["End-point error (input pixels) of the first MS module's displacement against the exact synthetic motion, "
              "over all feature cells and over moving ones (truth >= 0.5 px), the zero-motion baseline, and the cosine "
              "between estimate and truth on moving cells (1: same direction; 0: unrelated). Figures: "
-             "motion/<experiment>/<row>/.", "",
-             "| row | module | videos | EPE all | EPE moving | zero-motion EPE moving | cosine moving |",
-             "|---|---|---|---|---|---|---|"]
-    for path in paths:
+             "motion/<experiment>/<row>/ of the run that made them.", "",
+             "| row | source | crop (feature map) | module | videos | EPE all | EPE moving | zero-motion EPE moving | "
+             "cosine moving |", "|---|---|---|---|---|---|---|---|---|"]
+    for path, source in sources:
         result = json.loads(Path(path).read_text())
+        made = result.get("provenance", {})
+        if source == "reference run":
+            source += f" ({str(made.get('git_commit', 'unknown'))[:7]}, {str(made.get('created', ''))[:10]})"
+        crop = result.get("crop")
+        grid = f"{crop} ({crop // 8}x{crop // 8} at res3)" if crop else ""
         for module, s in result["summary"].items():
-            lines.append(f"| {result.get('row') or result['model']} | {module} | {result['videos']} | {s['epe']:.2f} | "
-                         f"{s['epe_moving']:.2f} | {s['zero_epe_moving']:.2f} | {s['cosine_moving']:.2f} |")
+            lines.append(f"| {result.get('row') or result['model']} | {source} | {grid} | {module} | {result['videos']} | "
+                         f"{s['epe']:.2f} | {s['epe_moving']:.2f} | {s['zero_epe_moving']:.2f} | {s['cosine_moving']:.2f} |")
     return lines

@@ -2,7 +2,7 @@
 
 The study (``config/synthetic-study.yaml``) writes under ``results/study/`` like any profile, checkpoints included.
 What the repository keeps is what the tables, figures, audit and gate read: every run's ``train.json`` and ``log.csv``,
-every evaluation's JSON, and the pretraining stage's JSON, in the same layout, so results can be found by layout
+every evaluation's JSON, the pretraining stage's JSON and the motion check's, in the same layout, so results can be found by layout
 (:func:`msnet.report.accuracy_table.train_record_for`). Collecting a study still in progress copies what has finished;
 a run recorded from a modified tree (provenance ``-dirty``) is refused, so a reference can always be reproduced.
 """
@@ -13,7 +13,8 @@ import json
 import shutil
 from pathlib import Path
 
-KEPT = ("train/*/*/seed*/train.json", "train/*/*/seed*/log.csv", "eval/*/*/seed*/*.json", "pretrain/*.json")
+KEPT = ("train/*/*/seed*/train.json", "train/*/*/seed*/log.csv", "eval/*/*/seed*/*.json", "pretrain/*.json",
+        "motion/*/*.json")
 
 
 def collect(study: str | Path, out: str | Path, allow_dirty: bool = False) -> dict:

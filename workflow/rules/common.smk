@@ -234,7 +234,7 @@ def report_files():
     figures = [f"{folder}/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")]
     data = [f"{folder}/data.md"] if DATASETS else []
     accuracy = [f"{folder}/accuracy.md", f"{folder}/accuracy.csv"] if EXPERIMENTS else []
-    gate = [f"{folder}/accuracy_gate.md"] if EXPERIMENTS and TRAIN.get("reference") else []
+    gate = [f"{folder}/accuracy_gate.md"] if eval_results() and TRAIN.get("reference") else []
     flow = [f"{folder}/flow.md"] + [f"{folder}/figures/flow_quality.{ext}" for ext in ("png", "pdf")]
     return tables + speed + full + figures + data + accuracy + gate + flow + motion_files() + [f"{folder}/audit.md"]
 
@@ -275,6 +275,12 @@ def reference_study_results():
     if not (REPO / folder / "eval").is_dir():
         raise WorkflowError(f"train.reference_study: {REPO / folder}/eval not found")
     return sorted(str(p) for p in (REPO / folder / "eval").glob("*/*/seed*/*.json"))
+
+
+def reference_study_motion():
+    """The reference run's motion checks (Fig. 6's numbers), shown in the audit beside this run's."""
+    folder = TRAIN.get("reference_study")
+    return sorted(str(p) for p in (REPO / folder / "motion").glob("*/*.json")) if folder else []
 
 
 def reference_file():

@@ -137,6 +137,7 @@ rule audit:
         accuracy=eval_results(),
         reference=reference_study_results(),
         motion=motion_results(),
+        reference_motion=reference_study_motion(),
         claims=CLAIMS,
         code=package_code("report/*"),
     output:
@@ -149,7 +150,8 @@ rule audit:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet report audit --results {input.results} --data {input.data} --accuracy {input.accuracy} "
-        "--motion {input.motion} --reference-accuracy {input.reference} --claims {input.claims} {params.ensembles} "
+        "--motion {input.motion} --reference-motion {input.reference_motion} --reference-accuracy {input.reference} "
+        "--claims {input.claims} {params.ensembles} "
         "--out {output} > {log} 2>&1"
 
 
