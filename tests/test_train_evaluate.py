@@ -39,12 +39,13 @@ def test_training_result_records_best_last_and_provenance(trained):
 def test_the_synthetic_recipe_validates_once_at_the_end_from_cached_frames(prepared, tmp_path):
     """eval_every = 0: no validation while training, the last epoch is the result; evaluating its weights (in the
     recipe's bf16) gives what a run with validation after its last epoch records; cached frames change nothing."""
-    recipe = get_recipe("synthetic", batch_size=4)
-    assert recipe.precision == "bf16" and recipe.eval_every == 0 and recipe.epochs == 2
+    assert get_recipe("synthetic").epochs == 3
+    recipe = get_recipe("synthetic", batch_size=4, epochs=2)
+    assert recipe.precision == "bf16" and recipe.eval_every == 0
     common = dict(prepared=str(prepared["ssv1"]), model="tsm_r18", frames=4, crop=32, workers=0, progress=False)
     quiet = train(TrainConfig(**common, out=str(tmp_path / "quiet"), recipe=recipe, cache_frames=True))
     validated = train(TrainConfig(**common, out=str(tmp_path / "validated"),
-                                  recipe=get_recipe("synthetic", batch_size=4, eval_every=2)))
+                                  recipe=get_recipe("synthetic", batch_size=4, epochs=2, eval_every=2)))
     torch.use_deterministic_algorithms(False)
     assert quiet["best"] == {"epoch": 2, "top1": None, "top5": None} and quiet["cache_frames"]
     assert [h["val_top1"] for h in quiet["history"]] == [None, None]

@@ -51,13 +51,13 @@ def test_cosine_schedule_per_step():
 
 
 def test_warm_up_then_cosine_and_warm_up_before_steps():
-    r = get_recipe("synthetic")  # lr 0.03 at 48 -> 0.005 at batch 8; 0.3 epochs of warm-up, cosine over 2 epochs
+    r = get_recipe("synthetic")  # lr 0.03 at 48 -> 0.005 at batch 8; 0.3 epochs of warm-up, cosine to the 3rd epoch
     assert r.scaled_lr == pytest.approx(0.005)
     steps = 10
     ramp = [r.lr_at(0, s, steps) for s in range(3)]
     assert ramp == pytest.approx([0.005 / 3, 0.005 * 2 / 3, 0.005])  # the first step already moves
     assert r.lr_at(0, 3, steps) == pytest.approx(0.005)  # the peak, where the cosine starts
-    assert r.lr_at(1, 9, steps) == pytest.approx(0.5 * 0.005 * (1 + math.cos(math.pi * (1.9 - 0.3) / 1.7)))
+    assert r.lr_at(1, 9, steps) == pytest.approx(0.5 * 0.005 * (1 + math.cos(math.pi * (1.9 - 0.3) / 2.7)))
     stepped = get_recipe("something", warmup_epochs=1)
     assert stepped.lr_at(0, 4, 10) == pytest.approx(0.005) and stepped.lr_at(25) == pytest.approx(1e-3)
 
@@ -66,11 +66,11 @@ def test_precision_and_validation_frequency():
     assert get_recipe("something").precision == "fp32" and get_recipe("synthetic").precision == "bf16"
     r = get_recipe("something", epochs=5, eval_every=2)
     assert [r.validates_after(e) for e in range(1, 6)] == [False, True, False, True, True]  # and after the last
-    assert not any(get_recipe("synthetic").validates_after(e) for e in (1, 2))
+    assert not any(get_recipe("synthetic").validates_after(e) for e in (1, 2, 3))
     with pytest.raises(ValueError, match="precision"):
         get_recipe("something", precision="int8")
     with pytest.raises(ValueError, match="warmup_epochs"):
-        get_recipe("synthetic", warmup_epochs=2)
+        get_recipe("synthetic", warmup_epochs=3)
 
 
 def test_overrides_are_checked():

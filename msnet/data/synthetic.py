@@ -26,9 +26,8 @@ from msnet.data.motion_classes import CLASSES, MotionClass
 
 @dataclass(frozen=True)
 class SynthConfig:
-    """What a synthetic video looks like. The defaults are the calibrated benchmark (docs/synthetic.md): from scratch,
-    2 epochs of 2400 videos, TSN-R18 reaches 15 % top-1 on 16 classes, TSM-R18 58-65 %, MSNet-R18 63-66 % (two seeds).
-    HARD adds every difficulty knob."""
+    """What a synthetic video looks like. The defaults are the calibrated benchmark (docs/synthetic.md); what the
+    training protocol reaches on it: docs/training.md. HARD adds every difficulty knob."""
 
     height: int = 96
     width: int = 128

