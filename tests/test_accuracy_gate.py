@@ -228,3 +228,9 @@ def test_accuracy_report_lists_paired_differences_against_the_baseline(tmp_path)
     assert re.search(r"\|\s*msnet-r18_8f\s*\|\s*tsm-r18_8f\s*\|\s*\+9\.5 \[[0-9.]+, [0-9.]+\] n=3\s*\|\s*higher", text)
     assert re.search(r"\|\s*tsn-r18_8f\s*\|\s*tsm-r18_8f\s*\|\s*-64\.5 .*\|\s*lower", text)
     assert "no: interval overlaps chance (6.25 %)" in text  # TSN at chance says it did not learn
+
+
+def test_a_reference_from_an_older_harness_is_refused_by_name(reference, tmp_path):
+    old = {**reference, "entries": [{k: v for k, v in e.items() if k not in ("n", "sd")} for e in reference["entries"]]}
+    with pytest.raises(ValueError, match="synthetic/msnet-r18_8f/1clip .*--write-reference"):
+        check([write_result(tmp_path / "o", "msnet-r18_8f", 0, 33.0)], old)

@@ -81,6 +81,10 @@ def check(paths: list[str], reference: dict) -> list[dict]:
     """One verdict per measured (experiment, row, protocol), over all its seeds: pass, FAIL, above reference, config
     differs or no reference; plus reference entries not run."""
     entries = {(e["experiment"], e["row"], e["protocol"]): e for e in reference["entries"]}
+    for key, entry in entries.items():
+        if not {"n", "mean", "sd", "fingerprint"} <= entry.keys():
+            raise ValueError(f"reference entry {'/'.join(key)} has no n, mean, sd or fingerprint: it was written by an "
+                             "older harness; rebuild it with `python -m msnet gate --write-reference` (docs/training.md)")
     verdicts = []
     for key, results in _groups(load_results(paths)).items():
         entry = entries.pop(key, None)
