@@ -39,6 +39,21 @@ def test_dense_window_of_64_with_stride_64_over_T():
     assert wrapped.max() <= 20 and wrapped.min() >= 1
 
 
+def test_dense_1clip_validation_draws_a_seeded_random_start_per_video():
+    """As the released code (TSM and MSNet): ``randint(0, span - 1)`` per clip, here from the dataset's
+    (seed, epoch, index) generator, so starts differ across videos and repeat in a second evaluation."""
+    def starts(n):
+        return [sampling.sample("dense_val", n, 8, np.random.default_rng([0, 0, index]))[0, 0] - 1
+                for index in range(50)]
+
+    first = starts(200)
+    assert first == starts(200) and len(set(first)) > 10
+    assert all(0 <= s <= 200 - 65 for s in first)
+    assert set(starts(64)) == {0}  # no longer than the window: the first frame
+    ids = sampling.sample("dense_val", 200, 8, rng())[0]
+    assert np.all(np.diff(ids) == 8)
+
+
 def test_new_length_takes_consecutive_frames_clamped_at_the_end():
     ids = sampling.sample("val", 24, 4, rng(), L=5)[0]
     assert ids.reshape(4, 5).tolist()[0] == [3, 4, 5, 6, 7]  # tick (24-5+1)/4 = 5: int(2.5) = 2 -> 1-based 3

@@ -48,6 +48,21 @@ def test_flip_policies_and_the_left_right_swap():
         flip(x, 0, "sometimes", always)
 
 
+def test_released_msnet_flip_never_flips_the_left_right_classes_and_keeps_every_label():
+    """The training transform with the `exclude` policy: a left-to-right ramp stays a ramp after any crop, so the
+    sign of its slope says whether the clip was flipped."""
+    ramp = torch.linspace(0, 255, 24).round().to(torch.uint8).expand(1, 3, 18, 24)
+    transform = recipe("ssv1", True, crop=16, flip="exclude")
+
+    def flipped(label, draws):
+        outs = [transform(ramp, label, np.random.default_rng([seed, label])) for seed in range(draws)]
+        assert all(label_out == label for _, label_out in outs)  # never swapped
+        return [bool(out[0, 0, 0, 0, :4].mean() > out[0, 0, 0, 0, -4:].mean()) for out, _ in outs]
+
+    assert not any(f for label in SOMETHING_LEFT_RIGHT for f in flipped(label, 50))
+    assert 0.43 < np.mean(flipped(5, 400)) < 0.57  # p = 0.5; the bounds are about 3 standard errors
+
+
 def test_three_crops_cover_left_centre_right():
     x = torch.arange(320).repeat(1, 3, 256, 1).to(torch.uint8)
     crops = three_crops(x[:, :, :, :].to(torch.int64), 256)

@@ -1,20 +1,63 @@
 """Recipes carry the paper's / scripts' values; lr scaling and schedules follow the official formulas;
 parameter groups follow the TSN convention."""
 
+import json
 import math
+from dataclasses import fields, replace
 
 import pytest
 import torch
 
 from msnet import create_model
+from msnet.data.transforms import recipe as transform_recipe
+from msnet.train.clips import training_set
 from msnet.train.param_groups import parameter_groups, set_learning_rate
-from msnet.train.recipes import RECIPES, get_recipe
+from msnet.train.recipes import RECIPES, Recipe, get_recipe
 
 
 def test_something_recipe_is_the_papers_and_the_scripts():
     r = RECIPES["something"]
     assert (r.epochs, r.lr, r.base_batch, r.lr_steps) == (40, 0.01, 48, (20, 30))
     assert r.nesterov and r.momentum == 0.9 and r.weight_decay == 5e-4 and r.clip_grad == 200 and r.dropout == 0.5
+    assert r.flip is None  # the dataset's policy: no flip on Something-Something
+
+
+def test_released_msnet_recipe_is_something_with_the_selective_flip():
+    released = RECIPES["something-official"]
+    assert released == replace(RECIPES["something"], name="something-official", source=released.source, flip="exclude")
+
+
+def test_tsm_recipe_is_tsms_own():
+    r = RECIPES["something-tsm"]
+    assert (r.epochs, r.lr, r.base_batch, r.batch_size, r.lr_steps) == (50, 0.01, 64, 64, (20, 40))
+    assert not r.nesterov and r.momentum == 0.9 and r.weight_decay == 1e-4 and r.clip_grad == 20 and r.dropout == 0.5
+    assert r.fc_lr5 and r.flip == "none" and r.sampling == "segment" and r.augment and r.schedule == "step"
+
+
+def _listed(folder, dataset):
+    """A prepared folder as far as building a training set reads it (nothing is decoded)."""
+    (folder / "summary.json").write_text(json.dumps({"dataset": dataset, "root": str(folder)}))
+    (folder / "train.txt").write_text("video 80 86\n")
+    return folder
+
+
+@pytest.mark.parametrize("name, dataset, policy", [("something-official", "ssv1", "exclude"),
+                                                   ("something-tsm", "ssv2", "none"), ("something", "ssv1", "none"),
+                                                   ("kinetics-official", "kinetics", "all")])
+def test_the_recipes_flip_policy_reaches_the_training_transform(tmp_path, name, dataset, policy):
+    train = training_set(_listed(tmp_path, dataset), get_recipe(name), frames=8, crop=112, seed=0)
+    assert train.transform == transform_recipe(dataset, True, crop=112, flip=policy)
+
+
+def test_an_unset_flip_is_not_recorded_so_recorded_runs_keep_their_identity():
+    names = [f.name for f in fields(Recipe)]
+    for r in RECIPES.values():
+        assert list(r.to_dict()) == [n for n in names if n != "flip" or r.flip is not None]
+    assert RECIPES["something-official"].to_dict()["flip"] == "exclude"
+    with pytest.raises(ValueError, match="flip must be"):
+        get_recipe("something", flip="sometimes")
+    with pytest.raises(ValueError, match="needs augment"):
+        get_recipe("synthetic", flip="exclude")  # the evaluation transform it trains on never flips
 
 
 def test_kinetics_paper_and_official_differ_where_the_sources_do():
@@ -109,6 +152,11 @@ def test_fc_lr5_for_a_linear_classifier():
     lrs = {g["name"]: (g["lr"], g["weight_decay"]) for g in optimizer.param_groups}
     assert lrs["fc_weight"] == pytest.approx((0.5, 1e-4)) and lrs["fc_bias"] == pytest.approx((1.0, 0))
     assert lrs["weight"] == pytest.approx((0.1, 1e-4))
+
+
+def test_fc_lr5_without_a_linear_classifier_is_refused():
+    with pytest.raises(ValueError, match="head=linear"):
+        parameter_groups(create_model("tsm_r18", num_classes=10), fc_lr5=True)
 
 
 def test_parameters_outside_conv_and_norm_land_in_other():

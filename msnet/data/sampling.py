@@ -49,16 +49,11 @@ def segment_random_clips(n: int, T: int, clips: int, rng: np.random.Generator, L
 
 
 def dense(n: int, T: int, rng: np.random.Generator, window: int = DENSE_WINDOW) -> np.ndarray:
-    """Dense sampling (train and, in the official code, validation): T frames at stride window/T from a random start."""
+    """Dense sampling: T frames at stride window/T from a start drawn in ``[0, n - window - 1]`` (TSM's and MSNet's
+    ``randint(0, span - 1)``; 0 when the video is no longer than the window). Training, and 1-clip validation
+    (``dense_val``) as both released codes do it for every validation clip."""
     span, stride = max(1, 1 + n - window), window // T
     start = 0 if span == 1 else int(rng.integers(0, span - 1))
-    return ((np.arange(T) * stride + start) % n)[None] + 1
-
-
-def dense_val(n: int, T: int, window: int = DENSE_WINDOW) -> np.ndarray:
-    """Dense validation (TSM ``_get_val_indices``): one window starting at ``(1 + n - window) // 2``."""
-    span, stride = max(1, 1 + n - window), window // T
-    start = 0 if span == 1 else span // 2
     return ((np.arange(T) * stride + start) % n)[None] + 1
 
 
@@ -95,7 +90,7 @@ def sample(protocol: str, n: int, T: int, rng: np.random.Generator, L: int = 1, 
         "twice": lambda: segment_test(n, T, L, twice=True),
         "random_clips": lambda: segment_random_clips(n, T, clips, rng, L),
         "dense": lambda: dense(n, T, rng),
-        "dense_val": lambda: dense_val(n, T),
+        "dense_val": lambda: dense(n, T, rng),
         "dense_test": lambda: dense_test(n, T, clips),
         "uniform_test": lambda: uniform_test(n, T, clips),
     }

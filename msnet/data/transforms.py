@@ -117,23 +117,24 @@ class ClipTransform:
         return torch.stack([normalize(v, mean, std) for v in views]), label
 
 
-def recipe(dataset: str, train: bool, crop: int = 224, flip_policy: str | None = None, crops: int = 1,
+def recipe(dataset: str, train: bool, crop: int = 224, flip: str | None = None, crops: int = 1,
            flow: bool = False) -> ClipTransform:
     """The official transforms of a dataset family, with every size scaled by ``crop / 224``; ``flow``: inputs are
     stacked flow fields (TSN's flow normalisation; a flip inverts x; resizing rescales the field, not its values,
     as TSN's ``GroupScale`` on the flow JPEGs does).
 
-    Something-Something: resize to 240x320 first, no flip (TSM) unless ``flip_policy`` says otherwise; evaluation
-    centre crop. Kinetics/HMDB-51: short side 256 (evaluation), flip allowed, three full-resolution crops optional.
+    Something-Something: resize to 240x320 first, no flip (TSM) unless ``flip`` (a training recipe's flip policy,
+    :data:`FLIP_POLICIES`) says otherwise; evaluation centre crop. Kinetics/HMDB-51: short side 256 (evaluation), flip
+    allowed unless ``flip`` says otherwise, three full-resolution crops optional.
     """
     scale = crop / 224
     something = dataset in ("ssv1", "ssv2")
     if something:
         size = (_even(240 * scale), _even(320 * scale))
-        policy = flip_policy or "none"
+        policy = flip or "none"
     else:
         size = _even(256 * scale)
-        policy = flip_policy or "all"
+        policy = flip or "all"
     if train:
         return ClipTransform(crop=crop, resize=size if something else None, train=True, flip=policy, flow=flow)
     if crops == 3:  # full resolution: short side 256, three 256 crops

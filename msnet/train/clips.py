@@ -6,7 +6,7 @@ was trained (TSN segments for Something-Something, dense windows for Kinetics / 
 ============== ================================= ========================================== =====
 protocol       segment-trained (Something)       dense-trained (Kinetics, HMDB-51)          crops
 ============== ================================= ========================================== =====
-1clip          centre of each segment            the centre window                          1
+1clip          centre of each segment            one window, random start (official code)   1
 10clip         10 random segment samples (paper) 10 windows spread uniformly (official code) 1
 10clip_uniform 10 uniformly shifted clips        10 uniformly shifted clips (paper's words) 1
 2clip_3crop    TSM's 'twice' clips               2 windows                                  3
@@ -14,6 +14,7 @@ protocol       segment-trained (Something)       dense-trained (Kinetics, HMDB-5
 ============== ================================= ========================================== =====
 
 One crop is the centre crop after the dataset's resize; three crops are full resolution (short side 256, scaled).
+Random starts are drawn from (seed, epoch 0, video index), so two evaluations of a checkpoint see the same clips.
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ def class_names(prepared: str | Path) -> list[str]:
 
 def training_set(prepared, recipe, frames: int, crop: int, seed: int, lists: str = "", flow_length: int = 0,
                  **options) -> VideoDataset:
-    """The train split as ``recipe`` samples and augments it; ``flow_length`` L > 0: stacks of L flow fields."""
-    transform = transform_recipe(dataset_name(prepared), recipe.augment, crop=crop, flow=flow_length > 0)
+    """The train split as ``recipe`` samples and augments it (its ``flip`` policy, else the dataset's);
+    ``flow_length`` L > 0: stacks of L flow fields."""
+    transform = transform_recipe(dataset_name(prepared), recipe.augment, crop=crop, flip=recipe.flip,
+                                 flow=flow_length > 0)
     return VideoDataset(prepared, "train", frames, transform, protocol=TRAIN_SAMPLING[recipe.sampling], seed=seed,
                         lists=lists, new_length=max(flow_length, 1), **options)
 

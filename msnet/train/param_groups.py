@@ -8,7 +8,8 @@
 - parameters a module owns directly that are neither conv, linear nor norm (Rep-flow's TV-L1 step sizes and
   kernels): lr x1, wd x0, in a group named ``other`` (listed in the training log)
 - with ``fc_lr5`` (TSM from ImageNet, ``nn.Linear`` classifier): the classifier weight lr x5, its bias lr x10 (wd 0).
-  The MSNet code's classifier is a ``Conv1d``, so that branch never fires there: it stays in the conv groups.
+  The MSNet code's classifier is a ``Conv1d``, so that branch never fires there: it stays in the conv groups (here
+  ``fc_lr5`` without a ``Linear`` classifier is refused rather than ignored; the MSNet recipes leave it off).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.LayerNo
 def parameter_groups(model: nn.Module, fc_lr5: bool = False, flow: bool = False) -> list[dict]:
     """Groups for ``torch.optim.SGD``; each carries ``lr_mult``, ``decay_mult`` and a ``name``."""
     first_conv, weights, biases, norms, other, fc_weight, fc_bias = [], [], [], [], [], [], []
-    classifier = getattr(model, "fc", None) if fc_lr5 and isinstance(getattr(model, "fc", None), nn.Linear) else None
+    classifier = getattr(model, "fc", None) if fc_lr5 else None
+    if fc_lr5 and not isinstance(classifier, nn.Linear):  # else the recipe's multipliers would silently not apply
+        raise ValueError(f"fc_lr5 needs an nn.Linear classifier `fc` (head=linear), got {type(classifier).__name__}")
     seen_conv = False
     for module in model.modules():
         own = [p for p in module.parameters(recurse=False) if p.requires_grad]
