@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from msnet import create_model
 from msnet.models import fused_kernel
@@ -23,7 +24,12 @@ ATOL = 1e-5
 
 @pytest.fixture(scope="module")
 def official() -> dict:
-    return torch.load(FIXTURE, weights_only=True)
+    """The fixture with its input rebuilt: stored compactly (tests/fixtures/README.md), the res3 input ``x`` as the
+    smooth 10x10 field it was cropped from (rebuilt to 2.4e-7), ``y`` as every eighth channel."""
+    fixture = torch.load(FIXTURE, weights_only=True)
+    field = F.interpolate(fixture["field"], size=(40, 40), mode="bilinear", align_corners=False)[0]
+    fixture["x"] = torch.stack([field[:, 6 - t // 2:34 - t // 2, 6 + t // 3:34 + t // 3] for t in range(fixture["T"])])
+    return fixture
 
 
 def ours_from_official(state: dict, names: list[str], ours: dict) -> dict:
@@ -55,15 +61,16 @@ def module(official) -> MotionSqueeze:
 def test_fixture_has_the_documented_shapes(official):
     t = official["T"]
     assert (official["arch"], t, len(official["state_names"])) == ("resnet18", 8, 54)
-    assert official["x"].shape == official["y"].shape == (t, 128, 28, 28)
+    assert official["x"].shape == (t, 128, 28, 28)
+    assert official["y"].shape == (t, len(official["y_channels"]), 28, 28)
     assert official["flow"].shape == (t - 1, 2, 28, 28)
     assert official["conf"].shape == (t - 1, 1, 28, 28)
 
 
 @pytest.mark.parametrize("native", [False, True], ids=["pytorch", "native-kernel"])
 def test_official_spec_reproduces_the_released_code(official, module, native, monkeypatch):
-    if native and not fused_kernel.status()["available"]:
-        pytest.skip(f"native CPU kernel unavailable: {fused_kernel.status()['reason']}")
+    if native:  # the kernel builds wherever the package installs (a C++ compiler); its absence is a failure here
+        assert fused_kernel.status()["available"], fused_kernel.status()["reason"]
     calls = []
     run_kernel = fused_kernel.fused_displacement
     monkeypatch.setattr(fused_kernel, "fused_displacement", lambda *a, **k: calls.append(1) or run_kernel(*a, **k))
@@ -75,5 +82,5 @@ def test_official_spec_reproduces_the_released_code(official, module, native, mo
     assert motion.shape == (len(x), 3, 28, 28) and y.shape == x.shape
     assert torch.equal(motion[-1], motion[-2])  # the last pair's motion repeated for frame T
     pairs = motion[:-1]
-    for ours, theirs in ((pairs[:, :2], official["flow"]), (pairs[:, 2:], official["conf"]), (y, official["y"])):
+    for ours, theirs in ((pairs[:, :2], official["flow"]), (pairs[:, 2:], official["conf"]), (y[:, official["y_channels"]], official["y"])):
         torch.testing.assert_close(ours, theirs, rtol=0, atol=ATOL)
