@@ -1,14 +1,18 @@
 """Bad input: strict mode stops with the file (and line) named; lenient mode skips, counts and records every item."""
 
 import shutil
+from pathlib import Path
 
+import av
 import pytest
 
 from msnet.data.dataset import VideoDataset, collate_skipping, read_skips
 from msnet.data.decode_check import check_decoding
 from msnet.data.formats import DataError
+from msnet.data.integrity import IncompleteMedia, check_not_truncated
 from msnet.data.prepare import prepare
 from msnet.data.transforms import recipe
+from msnet.data.video_io import decode_all
 
 
 @pytest.fixture
@@ -23,11 +27,11 @@ def copy(synthetic_roots, tmp_path):
     return make
 
 
-def both_modes(dataset, root, out, match):
+def both_modes(dataset, root, out, match, **options):
     """Strict raises a DataError matching ``match``; lenient returns the summary with the item skipped."""
     with pytest.raises(DataError, match=match):
-        prepare(dataset, root, out / "strict", progress=False)
-    summary = prepare(dataset, root, out / "lenient", strict=False, progress=False)
+        prepare(dataset, root, out / "strict", progress=False, **options)
+    summary = prepare(dataset, root, out / "lenient", strict=False, progress=False, **options)
     skipped = (out / "lenient" / "skipped.csv").read_text()
     assert summary["skipped"] >= 1 and summary["skipped"] == len(skipped.splitlines()) - 1
     return summary, skipped
@@ -93,7 +97,8 @@ def test_missing_frame_file_names_the_file(copy, tmp_path):
     root = copy("ssv1")
     folder = root / "20bn-something-something-v1" / "1"
     (folder / "00003.jpg").unlink()
-    both_modes("ssv1", root, tmp_path, r"1/00003\.jpg: missing frame file")
+    summary, skipped = both_modes("ssv1", root, tmp_path, r"1/00003\.jpg: missing frame file")
+    assert summary["skipped_by_reason"] == {"frame gap": 1}
 
 
 @pytest.mark.parametrize("damage", ["empty", "truncated", "garbage"])
@@ -103,6 +108,47 @@ def test_empty_truncated_or_garbage_videos_name_the_file(copy, tmp_path, damage)
     data = victim.read_bytes()
     victim.write_bytes({"empty": b"", "truncated": data[: len(data) // 2], "garbage": b"\x00junk" * 200}[damage])
     both_modes("kinetics", root, tmp_path, victim.name)
+
+
+def rewrite_faststart(path):
+    """Re-encode an MP4 with its index at the front, as YouTube's MP4s are: cut short, it still opens and declares
+    its full length (an index at the end is lost with the cut, and the file does not open at all)."""
+    frames = decode_all(path)
+    with av.open(str(path), "w", format="mp4", options={"movflags": "faststart"}) as container:
+        stream = container.add_stream("libx264", rate=12)
+        stream.height, stream.width, stream.pix_fmt = *frames.shape[1:3], "yuv420p"
+        for frame in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        container.mux(stream.encode())
+    return len(frames)
+
+
+@pytest.mark.parametrize("verify", ["header", "decode"])
+@pytest.mark.parametrize("dataset, suffix, kept", [("kinetics", ".mp4", 0.5), ("ssv2", ".webm", 0.5),
+                                                   ("hmdb51", ".avi", 0.9)])
+def test_truncated_video_is_named_or_counted_with_its_declared_length(copy, tmp_path, dataset, suffix, kept, verify):
+    """MP4 and AVI declare a frame count, WebM a duration: each cut file is caught by what it declares. (The tiny
+    AVI's first keyframe is most of its bytes: cut at half, the file no longer opens, an error caught before.)"""
+    root = copy(dataset)
+    victim = sorted(root.rglob(f"*{suffix}"))[0]
+    frames = rewrite_faststart(victim) if suffix == ".mp4" else len(decode_all(victim))
+    whole = prepare(dataset, root, tmp_path / "whole", verify=verify, progress=False)  # no false alarm when whole
+    assert whole["skipped"] == 0
+    data = victim.read_bytes()
+    victim.write_bytes(data[: int(len(data) * kept)])
+    found = r"(decoded \d+|\d+ packets present)" if verify == "decode" else r"\d+ packets present"
+    summary, skipped = both_modes(dataset, root, tmp_path, rf"{victim.name}: truncated: declared {frames}, {found}",
+                                  verify=verify)
+    assert summary["skipped_by_reason"] == {"truncated": 1} and f"declared {frames}" in skipped
+
+
+def test_truncation_tolerance_allows_a_frame_or_two_not_a_cut():
+    """A container declaring a frame or two more than it holds is not truncated (seen on real H.264 MP4s)."""
+    check_not_truncated(Path("v.mp4"), declared=60, present=58)
+    check_not_truncated(Path("v.mp4"), declared=300, present=294)  # 2 %
+    check_not_truncated(Path("v.webm"), declared=0, present=5)  # nothing declared: nothing to check
+    with pytest.raises(IncompleteMedia, match=r"v\.mp4: truncated: declared 300, decoded 290"):
+        check_not_truncated(Path("v.mp4"), declared=300, present=293, decoded=290)
 
 
 def test_corrupt_jpeg_fails_the_decode_check_and_the_loader_names_it(copy, tmp_path):

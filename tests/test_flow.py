@@ -11,6 +11,7 @@ import torch
 
 from msnet.data.dataset import VideoDataset
 from msnet.data.formats import DataError
+from msnet.data.integrity import IncompleteMedia
 from msnet.data.subset import balanced_subset, write_subset_lists
 from msnet.data.transforms import recipe
 from msnet.flow.extract import FlowSettings, extract_flow_shard, listed_videos, merge_flow_lists, output_folder, \
@@ -40,7 +41,11 @@ def test_flow_jpegs_round_trip_and_bad_files_are_named(tmp_path):
     (tmp_path / "v" / "flow_y_00002.jpg").unlink()
     with pytest.raises(DataError, match="flow_y_00002.jpg: missing"):
         read_flow_jpegs(tmp_path / "v", [2])
-    with pytest.raises(DataError, match="2 flow_y files"):
+    with pytest.raises(IncompleteMedia, match=r"flow_y_00002\.jpg: missing flow file \(2 of 3 present\)") as gap:
+        count_fields(tmp_path / "v")
+    assert gap.value.reason == "flow gap"
+    (tmp_path / "v" / "flow_y_00003.jpg").unlink()
+    with pytest.raises(DataError, match="3 flow_x files but 1 flow_y files"):
         count_fields(tmp_path / "v")
     (tmp_path / "v" / "flow_x_00003.jpg").write_bytes(b"not a jpeg")
     with pytest.raises(DataError, match="flow_x_00003.jpg: unreadable"):
@@ -130,8 +135,14 @@ def test_flow_extraction_shards_resume_and_lists(ssv1):
     stamp = folder.stat().st_mtime_ns
     again = extract_flow_shard(ssv1, 0, 2, settings, lists="subset", progress=False)
     assert again["computed_pairs"] == 0 and folder.stat().st_mtime_ns == stamp  # finished folders are kept
+    (folder / "flow_x_00002.jpg").unlink()  # damaged after it was written: recomputed, and said so
+    repaired = extract_flow_shard(ssv1, 0, 2, settings, lists="subset", progress=False)
+    assert repaired["computed_pairs"] == count - 1 and count_fields(folder) == count - 1
+    assert list(repaired["recomputed"]) == [media]
+    assert "flow_x_00002.jpg: missing flow file" in repaired["recomputed"][media]
     summary = merge_flow_lists(ssv1, 2, lists="subset")
     assert summary["lists"] == {"train": 8, "val": 4} and summary["failed"] == {}
+    assert list(summary["recomputed"]) == [media]
     dataset = VideoDataset(ssv1, "val", 3, recipe("ssv1", False, crop=24, flow=True), protocol="val",
                            new_length=2, lists="flow")
     clip, label, _ = dataset[0]

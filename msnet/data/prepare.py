@@ -13,40 +13,34 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from msnet.data.formats import SPLITS, DataError, Entry, Problems, class_index, get_format
 from msnet.data.formats.common import write_text
+from msnet.data.integrity import IncompleteMedia, check_not_truncated, count_numbered
 from msnet.data.video_io import VideoError, decode_all, probe
 
 VERIFY = ("header", "decode")
 
 
-def count_frames(folder: Path, template: str) -> int:
-    """Number of frames ``1..n`` in a frame folder; a gap (missing frame file) is a DataError naming the file."""
-    pattern = re.compile("^" + re.escape(template).replace(re.escape("{:05d}"), r"(\d{5})") + "$")
-    numbers = sorted(int(m.group(1)) for p in folder.iterdir() if (m := pattern.match(p.name)))
-    if not numbers:
-        raise DataError(f"{folder}: no frame files named like {template.format(1)}")
-    expected = list(range(1, numbers[-1] + 1))
-    if numbers != expected:
-        gap = next(i for i in expected if i not in set(numbers))
-        raise DataError(f"{folder / template.format(gap)}: missing frame file ({len(numbers)} of {numbers[-1]} present)")
-    return numbers[-1]
-
-
 def media_frames(path: Path, template: str | None, verify: str) -> int:
-    """Frame count of a frame folder or a video (packets with data, or decoded frames with verify='decode')."""
+    """Frame count of a frame folder (a gap is an error) or a video: packets with data, or decoded frames with
+    verify='decode'; a video holding fewer packets than its container declares is truncated (``integrity.py``)."""
     if template is not None:
-        return count_frames(path, template)
-    if verify == "decode":
-        return len(decode_all(path))
-    count = probe(path).packets
-    if count == 0:
+        return count_numbered(path, template)
+    facts = probe(path)
+    if facts.packets == 0:
         raise VideoError(f"{path}: no video packets (empty or truncated file)")
-    return count
+    decoded = None
+    if verify == "decode":
+        try:
+            decoded = len(decode_all(path))
+        except VideoError:
+            check_not_truncated(path, facts.frames_declared, facts.packets)  # a cut file can fail to decode: say why
+            raise
+    check_not_truncated(path, facts.frames_declared, facts.packets, decoded)
+    return facts.packets if decoded is None else decoded
 
 
 def prepare(dataset: str, root: str | Path, out: str | Path, class_order: str = "sorted", strict: bool = True,
@@ -77,7 +71,7 @@ def prepare(dataset: str, root: str | Path, out: str | Path, class_order: str = 
             try:
                 return entry, media_frames(root / entry.media, fmt.frame_template, verify), None
             except (DataError, VideoError, OSError) as err:
-                return entry, 0, str(err)
+                return entry, 0, err
 
         lines = []
         with ThreadPoolExecutor(workers) as pool:
@@ -85,7 +79,8 @@ def prepare(dataset: str, root: str | Path, out: str | Path, class_order: str = 
             for entry, frames, error in tqdm(results, total=len(present), desc=f"prepare {dataset} {split}",
                                              unit="video", disable=not progress):
                 if error:
-                    problems.report(entry.where, "unreadable media", error)
+                    reason = error.reason if isinstance(error, IncompleteMedia) else "unreadable media"
+                    problems.report(entry.where, reason, str(error))
                 elif entry.class_name not in index:
                     problems.report(entry.where, "class not in the training classes", entry.class_name)
                 else:

@@ -30,7 +30,7 @@ class Probe:
     path: str
     codec: str
     container: str
-    frames_declared: int  # what the container says (may be 0 or off by one)
+    frames_declared: int  # the stream's frame count, else duration x frame rate; 0 when neither is stored
     packets: int  # demuxed video packets with data: the decoded count for sane files
     fps: float
     height: int
@@ -105,8 +105,9 @@ def probe(path: str | Path) -> Probe:
         stream = container.streams.video[0]
         packets = sum(1 for p in container.demux(stream) if p.size > 0)
         ctx = stream.codec_context
-        return Probe(str(path), ctx.name, Path(path).suffix, int(stream.frames or 0), packets,
-                     float(stream.average_rate or 0), ctx.height, ctx.width)
+        fps = float(stream.average_rate or 0)
+        declared = int(stream.frames or 0) or round((container.duration or 0) / av.time_base * fps)
+        return Probe(str(path), ctx.name, Path(path).suffix, declared, packets, fps, ctx.height, ctx.width)
     except av.error.FFmpegError as err:
         raise VideoError(f"{path}: cannot demux ({err})") from err
     finally:

@@ -24,6 +24,7 @@ import numpy as np
 from msnet.data.extract import prepared_root
 from msnet.data.formats import SPLITS, DataError
 from msnet.data.formats.common import write_text
+from msnet.data.integrity import IncompleteMedia
 from msnet.data.prepare import read_list
 from msnet.data.readers import read_frames
 from msnet.data.video_io import VideoError, decode_all
@@ -164,12 +165,17 @@ def extract_flow_shard(prepared: str | Path, shard: int, shards: int, settings: 
         bar.update(len(pending))
         pending.clear()
 
+    recomputed = {}
     for media, count in mine:
         folder = output_folder(prepared, name, media)
-        if folder.is_dir():  # complete from an earlier run
-            fields[media] = count_fields(folder)
-            bar.update(1)
-            continue
+        if folder.is_dir():  # written whole by an earlier run (writes are atomic); damaged since if it has a gap
+            try:
+                fields[media] = count_fields(folder)
+                bar.update(1)
+                continue
+            except IncompleteMedia as err:
+                recomputed[media] = str(err)
+                shutil.rmtree(folder)
         try:
             gray = grayscale(video_frames(root / media, count), settings)
         except (DataError, VideoError) as err:
@@ -188,7 +194,8 @@ def extract_flow_shard(prepared: str | Path, shard: int, shards: int, settings: 
     bar.close()
     seconds = time.time() - start
     result = {"shard": shard, "shards": shards, "settings": asdict(settings), "lists": lists, "device": device,
-              "fields": fields, "errors": errors, "computed_pairs": pairs, "seconds": round(seconds, 1),
+              "fields": fields, "errors": errors, "recomputed": recomputed, "computed_pairs": pairs,
+              "seconds": round(seconds, 1),
               "seconds_per_pair": round(seconds / pairs, 4) if pairs else None}
     path = prepared / name / f"shard-{shard}-of-{shards}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,7 +215,7 @@ def merge_flow_lists(prepared: str | Path, shards: int, fps: float | None = None
     prepared = Path(prepared)
     root = prepared_root(prepared)
     name = flow_folder_name(fps)
-    fields, errors, seconds, pairs = {}, {}, 0.0, 0
+    fields, errors, recomputed, seconds, pairs = {}, {}, {}, 0.0, 0
     for shard in range(shards):
         path = prepared / name / f"shard-{shard}-of-{shards}.json"
         if not path.exists():
@@ -216,6 +223,7 @@ def merge_flow_lists(prepared: str | Path, shards: int, fps: float | None = None
         manifest = json.loads(path.read_text())
         fields.update(manifest["fields"])
         errors.update(manifest["errors"])
+        recomputed.update(manifest.get("recomputed", {}))
         seconds += manifest["seconds"]
         pairs += manifest["computed_pairs"]
     counts = {}
@@ -224,7 +232,7 @@ def merge_flow_lists(prepared: str | Path, shards: int, fps: float | None = None
                  for media, _, label in read_list(prepared / lists / f"{split}.txt") if media in fields]
         write_text(prepared / name / f"{split}.txt", lines)
         counts[split] = len(lines)
-    summary = {"videos": len(fields), "failed": errors, "lists": counts, "computed_pairs": pairs,
-               "seconds": round(seconds, 1), "settings": manifest["settings"]}
+    summary = {"videos": len(fields), "failed": errors, "recomputed": recomputed, "lists": counts,
+               "computed_pairs": pairs, "seconds": round(seconds, 1), "settings": manifest["settings"]}
     (prepared / name / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary

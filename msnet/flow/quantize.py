@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from msnet.data.formats import DataError
+from msnet.data.integrity import count_numbered
 
 BOUND = 20.0
 TEMPLATES = ("flow_x_{:05d}.jpg", "flow_y_{:05d}.jpg")
@@ -69,9 +70,9 @@ def read_flow_jpegs(folder: Path, indices) -> np.ndarray:
 
 
 def count_fields(folder: Path) -> int:
-    """Number of complete (x and y) fields; mismatched x/y counts raise :class:`DataError`."""
-    xs = len(list(folder.glob("flow_x_*.jpg")))
-    ys = len(list(folder.glob("flow_y_*.jpg")))
+    """Number of complete (x and y) fields; a gap in either numbering is an ``IncompleteMedia`` ("flow gap") naming
+    the missing file, mismatched x/y counts a :class:`DataError`."""
+    xs, ys = (count_numbered(folder, template, what="flow") for template in TEMPLATES)
     if xs != ys:
         raise DataError(f"{folder}: {xs} flow_x files but {ys} flow_y files")
     return xs
