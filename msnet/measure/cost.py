@@ -61,6 +61,7 @@ def model_cost(name: str, *, frames: int = 8, size: int = 224, classes: int = 17
             for n, m in inserted.items()
         },
         "by_operator": fv["by_operator"],
+        "thop_by_module": th["by_module"],
         "unsupported_ops": fv["unsupported_ops"],
         "conventions": {
             "gflops": "fvcore, 1 multiply-add = 1 FLOP; correlation B*P*P*H*W*C; element-wise ops excluded",

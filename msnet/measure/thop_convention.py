@@ -95,4 +95,5 @@ def thop_cost(model: nn.Module, inputs: tuple[torch.Tensor, ...], inserted: Iter
     return {
         "flops": sum(counts.values()),
         "by_insert": {n: sum(v for k, v in counts.items() if k == n or k.startswith(n + ".")) for n in inserted},
+        "by_module": dict(counts),  # per counted leaf module: what readings of a printed number are composed from
     }

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from msnet.report.claims import paper_value_of
 from msnet.report.measured import Measured
+from msnet.report.table5_readings import table5_lines
 
 # metric -> (result kind, field)
 METRICS = {"gflops": ("cost", "gflops_thop"), "mparams": ("cost", "mparams"), "videos_per_s": ("runtime", "videos_per_s")}
@@ -133,7 +134,7 @@ def _spec_accuracy(accuracy: list[str] | None) -> list[str]:
         trained = ", ".join(sorted(set(ms["ms_spec"]))) or "none"
         return [f"Accuracy effect: not measured. MS rows were trained in spec(s): {trained}; comparing needs the same "
                 "row trained with `ms.spec=paper` as well (a row with `set: [ms.spec=paper]` in an experiment; with "
-                "one seed the synthetic benchmark's seed sd of about 8 points for MSNet-R18 would swamp the effect)."]
+                "one seed the synthetic protocol's seed-to-seed spread, docs/training.md, would swamp an effect of a point or two)."]
     table = ms.groupby(["experiment", "row", "protocol", "ms_spec"])["top1"].agg(["mean", "std", "count"]).round(2)
     return ["Accuracy of the MS rows by spec (top-1 mean, sd, seeds):", "", table.reset_index().to_markdown(index=False)]
 
@@ -201,6 +202,8 @@ def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | N
               "(authors' convention):", ""]  # fmt: skip
     lines += _spec_differences(measured) + [""]
     lines += _spec_accuracy(accuracy) + [""]
+    lines += ["## Unexplained discrepancies: Table 5's 'MS only' and 'concat.' FLOPs", ""]
+    lines += table5_lines(measured, claims) + [""]
     lines += ["## Data stages: missing, skipped and replaced inputs", ""]
     if data_stages:
         from msnet.report.data_table import data_lines
