@@ -388,7 +388,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         eval_protocol=args.eval_protocol, eval_batch=args.eval_batch, cache_frames=args.cache_frames,
         channels_last=args.channels_last, deterministic=not args.nondeterministic, lenient=args.lenient,
         lists=args.lists, tensorboard=args.tensorboard, progress=not args.no_progress, row=args.row,
-        bn_chunks=args.bn_chunks, flow_length=args.flow_length,
+        bn_chunks=args.bn_chunks, flow_length=args.flow_length, released=args.released,
     )
     result = train(cfg)
     if result:
@@ -630,6 +630,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pretrained", help="'imagenet' (from $TORCH_HOME, never downloaded) or a state-dict path; "
                    "default: random initialisation, recorded in the result")
     p.add_argument("--init", help="checkpoint to fine-tune from (tensors with matching names and shapes)")
+    p.add_argument("--released", metavar="FILE",
+                   help="a released TSM/TSN checkpoint (mit-han-lab/temporal-shift-module): validated and saved as "
+                   "this run's best.pt instead of training, as the paper evaluated TSM's released models")
     p.add_argument("--checkpoint-steps", type=int, default=0, help="also checkpoint every N batches inside an epoch")
     p.add_argument("--eval-protocol", default="1clip", help="per-epoch validation protocol")
     p.add_argument("--eval-batch", type=int, default=8, help="videos per evaluation batch")

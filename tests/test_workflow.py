@@ -87,6 +87,15 @@ def test_extended_configs_list_every_training_job(tmp_path, name):
     if name == "paper.yaml":
         assert "data.datasets.ssv1.root: /data/something-something-v1 is not a folder" in run.stderr + run.stdout
         assert "pretrain_appearance" not in stats  # ImageNet weights there
+        # Table 1's TSM rows in both readings: TSM's released models (files not there: named, jobs still listed)
+        # and trained here with TSM's recipe
+        assert "ssv1-r50-tsm-released.released.tsm-r50_8f: checkpoints/tsm/" in run.stderr + run.stdout
+        released = snakemake("results/paper/train/ssv1-r50-tsm-released/tsm-r50_8f/seed0/train.json", "-n", "-p",
+                             "--directory", str(tmp_path), "--configfile", str(REPO / "config" / name))
+        command = next(line for line in released.stdout.splitlines() if " train tsm_r50 " in line)
+        assert "python -m msnet train" in command and "torchrun" not in command  # one process: nothing is trained
+        assert "--released checkpoints/tsm/TSM_something_RGB_resnet50_shift8_blockres_avg_segment8_e45.pth" in command
+        assert "--set 'head=linear'" in command and "--recipe something-tsm" in command
     else:
         assert int(stats["pretrain_appearance"]) == 2  # ResNet-18 and MobileNet-V2 backbones
 

@@ -50,6 +50,16 @@ def fingerprint(run: dict, result: dict) -> str | None:
                       "protocol": result["protocol"]})
 
 
+def made_by(run: dict, members: list | None) -> str:
+    """Which reading produced a number: a model trained here (and its recipe), a released checkpoint evaluated as
+    the paper evaluated TSM's, or an ensemble."""
+    if members:
+        return "ensemble of evaluated models"
+    if run.get("released"):
+        return f"released checkpoint {run['released']['file']} (sha256 {run['released']['sha256']}), not trained here"
+    return f"trained here, recipe {run['recipe']['name']}" if run.get("recipe") else ""
+
+
 def load_accuracy(paths: list[str], source: str = THIS_RUN) -> pd.DataFrame:
     """One row per evaluation result file (results/<profile>/eval/<experiment>/<row>/seed<s>/<protocol>.json)."""
     records = []
@@ -71,6 +81,7 @@ def load_accuracy(paths: list[str], source: str = THIS_RUN) -> pd.DataFrame:
             "clips_per_s": None if members else run.get("clips_per_s"),
             "initialisation": "ensemble of " + ", ".join(Path(m).parent.parent.name for m in members) if members
             else run.get("initialisation"),
+            "made_by": made_by(run, members),
             "data": run.get("data", {}).get("source"), "dataset": Path(run.get("dataset", "")).name,
             "device": run.get("device"), "train_videos": run.get("train_videos"),
             "ms_spec": ((run.get("overrides") or {}).get("ms") or {}).get("spec", "official")
@@ -122,7 +133,8 @@ def accuracy_summary(frame: pd.DataFrame, claims: dict | None = None) -> pd.Data
             "top1_per_seed": " / ".join(f"{v:.1f}" for v in group["top1"]),
             "top5": interval(group["top5"].tolist()).text(),
             "epochs": first["epochs"], "train_minutes": first["train_minutes"], "clips_per_s": first["clips_per_s"],
-            "initialisation": first["initialisation"] or "", "videos": int(first["videos"]),
+            "initialisation": first["initialisation"] or "", "made_by": first["made_by"],
+            "videos": int(first["videos"]),
             "status": "measured on synthetic" if synthetic else "measured",
             "train_videos": first["train_videos"], "chance": chance, "fingerprint": first["fingerprint"],
             "metric_prefix": CLAIM_PREFIX.get(dataset, dataset), "is_reference": first["source"] == REFERENCE,
@@ -155,7 +167,7 @@ def against_reference(line: pd.Series, summary: pd.DataFrame) -> str:
 
 
 SHOWN = ["row", "protocol", "source", "seeds", "top1", "learned", "top1_per_seed", "top5", "vs_reference", "epochs",
-         "train_minutes", "clips_per_s", "initialisation", "videos", "train_videos", "status", "paper"]
+         "train_minutes", "clips_per_s", "made_by", "initialisation", "videos", "train_videos", "status", "paper"]
 
 
 BASELINES = ("tsm-r18_8f", "tsn-r18_8f")  # what the other rows of an experiment are compared with, in this order

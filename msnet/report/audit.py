@@ -231,7 +231,7 @@ def _accuracy_lines(claims: dict, frame) -> list[str]:
                   "(the synthetic stand-in for ImageNet weights): mean top-1 with its 95 % interval and n. They test "
                   "none of the paper's accuracy claims (those need the real datasets and ImageNet weights). Full "
                   "table: accuracy.md.", ""]
-    columns = ["experiment", "row", "protocol", "source", "top1", "learned", "vs_reference", "status"]
+    columns = ["experiment", "row", "protocol", "source", "made_by", "top1", "learned", "vs_reference", "status"]
     return lines + [summary[columns].to_markdown(index=False)]
 
 

@@ -39,6 +39,7 @@ from msnet.train.model_spec import build_model
 from msnet.train.param_groups import parameter_groups, set_learning_rate
 from msnet.train.precision import autocast
 from msnet.train.recipes import Recipe
+from msnet.train.released import file_identity, released_state
 
 log = logging.getLogger("msnet.train")
 
@@ -79,6 +80,7 @@ class TrainConfig:
     bn_chunks: int = 1
     flow_length: int = 0  # L > 0: a flow stream on stacks of L TV-L1 fields (2L input channels; docs/flow.md)
     cache_frames: bool = False  # keep decoded frames in memory (small datasets; needs workers = 0)
+    released: str | None = None  # a released TSM/TSN checkpoint evaluated instead of training (released.py)
 
 
 def model_spec(cfg: TrainConfig, num_classes: int) -> dict:
@@ -95,7 +97,7 @@ def model_spec(cfg: TrainConfig, num_classes: int) -> dict:
 def run_identity(cfg: TrainConfig, spec: dict) -> dict:
     """What must not change between a run and its resumption."""
     return {"spec": spec, "recipe": cfg.recipe.to_dict(), "seed": cfg.seed, "init": cfg.init,
-            "prepared": str(Path(cfg.prepared).resolve())}
+            "prepared": str(Path(cfg.prepared).resolve()), **({"released": cfg.released} if cfg.released else {})}
 
 
 class Trainer:
@@ -120,7 +122,9 @@ class Trainer:
         self.spec = model_spec(cfg, len(self.names))
         self.identity = run_identity(cfg, self.spec)
         torch.manual_seed(cfg.seed)  # initialisation (the classifier, MS layers, everything not pretrained)
-        self.model = build_model(self.spec, load_pretrained=True)
+        self.model = build_model(self.spec, load_pretrained=not cfg.released)
+        if cfg.released:
+            self.model.load_state_dict(released_state(cfg.released, self.model))
         torch.manual_seed(cfg.seed * 1009 + self.ctx.rank)  # dropout: a different stream on every process
         self.init_missing = ckpt.load_matching(self.model, ckpt.load(cfg.init)["model"]) if cfg.init else []
         self.model.to(self.ctx.device)
@@ -184,6 +188,8 @@ class Trainer:
 
     # -- the loop ---------------------------------------------------------------------------------------------
     def fit(self) -> dict:
+        if self.cfg.released:
+            return self.validate_released()
         if self.ctx.main:
             log.info("%s", self.recipe.describe())
             log.info("model %s, %d frames, crop %d, %s initialisation, %d train / %d val videos, %d processes",
@@ -294,6 +300,24 @@ class Trainer:
         if self.ctx.main:
             self.write_log()
 
+    def validate_released(self) -> dict:
+        """No training: the released weights become this run's best.pt, validated once (epoch 0), so evaluation,
+        tables and audit treat them as any run and say where they came from."""
+        if self.ctx.world > 1:
+            raise ValueError("a released checkpoint is evaluated, not trained: run it in one process")
+        started = time.time()
+        scores, labels, _ = predict(self.model, self.val_set, self.cfg.eval_batch, self.ctx.device, self.cfg.workers,
+                                    self.cfg.progress, desc="val released", precision=self.recipe.precision)
+        summary = summarize(scores, labels, self.names)
+        row = {"epoch": 0, "lr": 0.0, "train_loss": None, "train_top1": None, "val_top1": summary["top1"],
+               "val_top5": summary["top5"], "clips_per_s": 0.0, "train_seconds": 0.0,
+               "eval_seconds": round(time.time() - started, 1), "resumed": False}
+        log.info("released checkpoint %s: %s", self.cfg.released, row)
+        self.save_best(row)
+        self.state.update(history=[row], seconds=row["eval_seconds"])
+        self.write_log()
+        return self.result()
+
     def save_best(self, row: dict) -> None:
         self.state["best"] = dict(row)
         ckpt.save_atomic({"spec": self.spec, "identity": self.identity, "epoch": row["epoch"],
@@ -316,7 +340,9 @@ class Trainer:
             "row": self.cfg.row, "model": self.cfg.model, "frames": self.cfg.frames,
             "overrides": self.spec["overrides"], "flow_length": self.cfg.flow_length,
             "dataset": str(self.cfg.prepared), "classes": len(self.names), "seed": self.cfg.seed,
-            "initialisation": self.cfg.init or self.cfg.pretrained or "random",
+            "initialisation": (f"released checkpoint {Path(self.cfg.released).name}" if self.cfg.released
+                               else self.cfg.init or self.cfg.pretrained or "random"),
+            **({"released": file_identity(self.cfg.released)} if self.cfg.released else {}),
             "pretrained_spec": pretrained_spec(self.cfg.pretrained),
             "init_tensors_not_loaded": self.init_missing,
             "recipe": self.recipe.to_dict(), "scaled_lr": self.recipe.scaled_lr, "crop": self.cfg.crop,

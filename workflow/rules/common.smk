@@ -261,9 +261,18 @@ def check_experiments():
         for ensemble in exp["ensembles"]:
             if ensemble not in ENSEMBLES or not set(ENSEMBLES[ensemble]) <= set(exp["rows"]):
                 raise WorkflowError(f"{where}: ensemble {ensemble!r} must be in `ensembles` with members in its rows")
-
-
-check_experiments()
+        released = exp.get("released", {})
+        strays = sorted(set(released) - set(exp["rows"]))
+        if strays:
+            raise WorkflowError(f"{where}: released checkpoints for rows it does not list: {strays}")
+        for row_id, path in released.items():
+            if len(row_seeds(exp, row_id)) != 1 or exp["init"] or exp["set"]:
+                raise WorkflowError(f"{where}: row {row_id!r} is evaluated from a released checkpoint: one seed, no "
+                                    "`init` and no recipe `set` (nothing is trained)")
+            if not Path(path).is_file():
+                logger.warning(f"{where}.released.{row_id}: {path} not found. The jobs are listed, but train_model "
+                               f"({name}/{row_id}) needs TSM's released file there (TSM's model zoo; "
+                               "docs/training.md); remove the experiment to skip this reading.")
 
 
 def reference_study_results():
@@ -301,6 +310,9 @@ def row_seeds(exp, row):
     return exp.get("row_seeds", {}).get(row) or exp.get("seeds") or TRAIN["seeds"]
 
 
+check_experiments()
+
+
 def train_results():
     return [f"{train_folder(e, r, s)}/train.json" for e, exp in EXPERIMENTS.items() for r in exp["rows"]
             for s in row_seeds(exp, r)]
@@ -325,6 +337,9 @@ def train_inputs(wildcards):
         inputs["init"] = f"{train_folder(exp['init'], wildcards.row, wildcards.seed)}/train.json"
     if row_pretrained(exp, wildcards.row) in pretrain_weights().values():
         inputs["pretrained"] = row_pretrained(exp, wildcards.row)
+    released = released_checkpoint(exp, wildcards.row)
+    if released and Path(released).is_file():  # a missing one is reported at parse time, so a dry run lists the jobs
+        inputs["released"] = released
     return inputs
 
 
@@ -383,6 +398,8 @@ def train_arguments(wildcards, input):
         args.append(f"--pretrained {pretrained}")
     if exp["init"]:
         args.append(f"--init {Path(input.init).parent / 'best.pt'}")
+    if released_checkpoint(exp, wildcards.row):
+        args.append(f"--released {released_checkpoint(exp, wildcards.row)}")
     if TRAIN["checkpoint_steps"]:
         args.append(f"--checkpoint-steps {TRAIN['checkpoint_steps']}")
     args += [flag for flag, on in (("--cache-frames", TRAIN["cache_frames"]), ("--channels-last", TRAIN["channels_last"]))
@@ -390,10 +407,18 @@ def train_arguments(wildcards, input):
     return " ".join(args)
 
 
-def launcher():
-    """One process, or torchrun with one process per GPU (DDP)."""
+def released_checkpoint(exp, row_id):
+    """The released checkpoint file a row of this experiment is evaluated from instead of trained, else None."""
+    return exp.get("released", {}).get(row_id)
+
+
+def launcher(wildcards):
+    """One process, or torchrun with one process per GPU (DDP); one process for a released checkpoint, which is
+    evaluated, not trained."""
     processes = TRAIN["processes"]
-    return "python -m msnet" if processes == 1 else f"torchrun --standalone --nproc_per_node {processes} -m msnet"
+    if processes == 1 or released_checkpoint(EXPERIMENTS[wildcards.experiment], wildcards.row):
+        return "python -m msnet"
+    return f"torchrun --standalone --nproc_per_node {processes} -m msnet"
 
 
 def gpus():

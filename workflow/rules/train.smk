@@ -22,7 +22,8 @@ rule pretrain_appearance:
 
 
 # One training run: resumes from its checkpoint.pt when re-run after an interruption (--rerun-incomplete).
-# Only train.json is declared, so Snakemake never deletes the checkpoint of an incomplete run.
+# Only train.json is declared, so Snakemake never deletes the checkpoint of an incomplete run. A row with a released
+# checkpoint (the experiment's `released`) is validated from it instead of trained, and runs in one process.
 rule train_model:
     input:
         unpack(train_inputs),
@@ -34,7 +35,7 @@ rule train_model:
     benchmark:
         "benchmarks/{profile}/train/{experiment}/{row}/seed{seed}.tsv"
     params:
-        launcher=launcher(),
+        launcher=launcher,
         arguments=train_arguments,
         out=run_folder,
     threads: workflow.cores
