@@ -75,8 +75,7 @@ def _accuracy_cell(column: str, source: dict | None) -> tuple[str, str]:
         return "not run", f"{column}: not measured by the evaluation ({line['experiment']})"
     videos = f", {int(line['train_videos'])} training videos" if str(line.get("train_videos", "")) not in ("", "None", "nan") else ""
     made = f", {line['made_by']}" if line.get("made_by") else ""
-    where = (f"{line['source']}, experiment {line['experiment']}{made}, {line['protocol']}, {line['seeds']} seed(s)"
-             f"{videos}")
+    where = f"{line['source']}, experiment {line['experiment']}, {line['protocol']}, {line['seeds']} seed(s){videos}{made}"
     notes = [f"{column} {line['status']} ({where})"]
     if column.endswith("top1") and str(line["learned"]).startswith("no"):
         notes.append(f"did not learn: {line['learned'].removeprefix('no: ')}")
