@@ -27,6 +27,8 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+# What jobs ask of the machine or cluster (cores, GPUs); SLURM settings checked before submission.
+include: "workflow/rules/cluster.smk"
 # Datasets (Sec. 4.1): the providers' formats, the synthetic motion benchmark, decode checks.
 include: "workflow/rules/data.smk"
 # Sec. 4.5 two-stream baseline: TV-L1 optical flow (Table 6; the TV-L1 part of Table 2's two-stream time).

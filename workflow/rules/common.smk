@@ -421,10 +421,6 @@ def launcher(wildcards):
     return f"torchrun --standalone --nproc_per_node {processes} -m msnet"
 
 
-def gpus():
-    return 0 if TRAIN["device"] == "cpu" else TRAIN["processes"]
-
-
 def ensemble_scores(wildcards):
     members = ENSEMBLES[wildcards.ensemble]
     folder = f"results/{PROFILE}/eval/{wildcards.experiment}"

@@ -13,7 +13,7 @@ rule synthetic_dataset:
         "benchmarks/{profile}/synthetic/{dataset}.tsv"
     params:
         arguments=synthetic_arguments,
-    threads: workflow.cores
+    threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:
@@ -37,7 +37,7 @@ rule prepare_dataset:
     params:
         root=dataset_root,
         arguments=prepare_arguments,
-    threads: workflow.cores
+    threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:
@@ -60,7 +60,7 @@ rule check_decoding:
     params:
         sample=config["data"]["decode_check"]["sample"],
         action=config["data"]["decode_check"]["action"],
-    threads: workflow.cores
+    threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:

@@ -34,7 +34,7 @@ rule extract_flow:
         arguments=flow_arguments,
     threads: 1
     resources:
-        gpu=1 if FLOW["method"] == "torch" and FLOW["device"].startswith("cuda") else 0,
+        gpu=FLOW_GPUS,
     conda:
         "../envs/msnet.yaml"
     shell:
@@ -75,7 +75,7 @@ rule flow_quality:
         pairs=FLOW["quality"]["pairs"],
         size=FLOW["quality"]["speed_size"],
         runs=FLOW["quality"]["runs"],
-    threads: workflow.cores
+    threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:

@@ -14,9 +14,9 @@ rule runtime:
     params:
         model=row_model,
         arguments=runtime_arguments,
-    threads: workflow.cores
+    threads: all_cores()
     resources:
-        gpu=1 if config["runtime"]["device"].startswith("cuda") else 0,
+        gpu=RUNTIME_GPUS,
     conda:
         "../envs/msnet.yaml"
     shell:

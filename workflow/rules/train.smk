@@ -14,7 +14,7 @@ rule pretrain_appearance:
         "benchmarks/{profile}/pretrain/{arch}.tsv"
     params:
         arguments=pretrain_arguments,
-    threads: workflow.cores
+    threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:
@@ -38,9 +38,9 @@ rule train_model:
         launcher=launcher,
         arguments=train_arguments,
         out=run_folder,
-    threads: workflow.cores
+    threads: all_cores()
     resources:
-        gpu=gpus(),
+        gpu=train_gpus,
     conda:
         "../envs/msnet.yaml"
     shell:
@@ -62,9 +62,9 @@ rule evaluate_model:
         checkpoint=best_checkpoint,
         device=TRAIN.get("device", "auto"),
         workers=TRAIN.get("workers", 2),
-    threads: workflow.cores
+    threads: all_cores()
     resources:
-        gpu=gpus(),
+        gpu=gpu_request(TRAIN["device"]),
     conda:
         "../envs/msnet.yaml"
     shell:
