@@ -1,8 +1,9 @@
 """Settings of a SLURM run checked against the cluster before anything is submitted.
 
 The workflow calls :func:`slurm_problems` at parse time when the run sets ``slurm_*`` resources (the SLURM profile
-does), so a placeholder account, a partition the cluster lacks or a GPU rule sent to a partition without GPUs is one
-message naming the setting, not hundreds of queued jobs that fail one by one.
+does), so a placeholder account, a partition the cluster lacks, a GPU rule sent to a partition without GPUs, or a job
+asking for more cores or memory than any node of its partition has is one message naming the setting, not hundreds
+of queued jobs that fail (or wait forever) one by one.
 """
 
 from __future__ import annotations
@@ -22,24 +23,51 @@ class GpuRule:
     remedy: str  # the setting that turns the request off, e.g. "train.device: cpu"
 
 
-def cluster_partitions() -> dict[str, bool]:
-    """Partition -> whether any of its nodes has GPUs (``sinfo``'s generic resources mention ``gpu``)."""
-    if shutil.which("sinfo") is None:
-        raise RuntimeError("SLURM resources are set but `sinfo` is not on PATH: run Snakemake on a SLURM login node")
-    listing = subprocess.run(["sinfo", "-h", "-o", "%R|%G"], capture_output=True, text=True, timeout=60)
-    if listing.returncode:
-        raise RuntimeError(f"`sinfo` failed: {listing.stderr.strip()}")
-    partitions: dict[str, bool] = {}
-    for line in listing.stdout.split():
-        name, _, gres = line.partition("|")
-        partitions[name] = partitions.get(name, False) or "gpu" in gres
+@dataclass(frozen=True)
+class Partition:
+    """What the largest nodes of a partition offer (``sinfo``'s generic resources, CPUs and memory per node)."""
+
+    gpus: bool
+    cpus: int
+    mem_mb: int
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What one rule's jobs ask for, as the profile writes it (``set-threads``, ``mem_mb``)."""
+
+    rule: str
+    threads: int | None
+    mem_mb: int | None
+
+
+def parse_sinfo(listing: str) -> dict[str, Partition]:
+    """``sinfo -h -o "%R|%G|%c|%m"`` lines (one per partition and node configuration; ``%m`` may end in ``+``)."""
+    partitions: dict[str, Partition] = {}
+    for line in listing.split():
+        name, gres, cpus, mem = line.split("|")
+        cpus, mem = int(cpus.rstrip("+")), int(mem.rstrip("+"))
+        known = partitions.get(name, Partition(False, 0, 0))
+        partitions[name] = Partition(known.gpus or "gpu" in gres, max(known.cpus, cpus), max(known.mem_mb, mem))
     return partitions
 
 
+def cluster_partitions() -> dict[str, Partition]:
+    """The cluster's partitions from ``sinfo``."""
+    if shutil.which("sinfo") is None:
+        raise RuntimeError("SLURM resources are set but `sinfo` is not on PATH: run Snakemake on a SLURM login node")
+    listing = subprocess.run(["sinfo", "-h", "-o", "%R|%G|%c|%m"], capture_output=True, text=True, timeout=60)
+    if listing.returncode:
+        raise RuntimeError(f"`sinfo` failed: {listing.stderr.strip()}")
+    return parse_sinfo(listing.stdout)
+
+
 def slurm_problems(account: str | None, default_partition: str | None, rule_partitions: dict[str, str],
-                   gpu_rules: list[GpuRule], partitions: dict[str, bool]) -> list[str]:
+                   gpu_rules: list[GpuRule], partitions: dict[str, Partition],
+                   requests: list[JobRequest] = ()) -> list[str]:
     """Every setting that would fail on this cluster, each message naming it. ``rule_partitions``: the rules'
-    ``set-resources`` partitions; ``partitions``: :func:`cluster_partitions`."""
+    ``set-resources`` partitions; ``partitions``: :func:`cluster_partitions`; ``requests``: each rule's cores and
+    memory as the profile sets them (a rule without its own ``mem_mb`` carries the default's)."""
     problems = []
     known = ", ".join(sorted(partitions)) or "none"
     if account is None or str(account).strip() in PLACEHOLDER_ACCOUNTS:
@@ -56,8 +84,20 @@ def slurm_problems(account: str | None, default_partition: str | None, rule_part
                             f"(it has {known})")
     for gpu in gpu_rules:
         partition = rule_partitions.get(gpu.rule, default_partition)
-        if gpu.gpus and partition in partitions and not partitions[partition]:
+        if gpu.gpus and partition in partitions and not partitions[partition].gpus:
             problems.append(f"rule {gpu.rule} asks for {gpu.gpus} GPU(s) ({gpu.why}) but partition {partition!r} has "
                             f"no GPUs: send it to a GPU partition (set-resources.{gpu.rule}.slurm_partition) or set "
                             f"{gpu.remedy}")
+    for request in requests:
+        partition = rule_partitions.get(request.rule, default_partition)
+        if partition not in partitions:
+            continue  # named above
+        node = partitions[partition]
+        if request.threads is not None and request.threads > node.cpus:
+            problems.append(f"set-threads.{request.rule} {request.threads}: the nodes of partition {partition!r} have "
+                            f"at most {node.cpus} CPUs (SLURM would refuse or never start the job)")
+        if request.mem_mb is not None and request.mem_mb > node.mem_mb:
+            where = "default-resources" if request.rule == "*" else f"set-resources.{request.rule}"
+            problems.append(f"{where}.mem_mb {request.mem_mb}: the nodes of partition {partition!r} have at most "
+                            f"{node.mem_mb} MB")
     return problems

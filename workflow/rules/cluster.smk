@@ -1,5 +1,5 @@
 # What a job asks of the machine or the cluster: cores, GPUs; and the SLURM settings checked before submission.
-from msnet.cluster_check import GpuRule, cluster_partitions, slurm_problems
+from msnet.cluster_check import GpuRule, JobRequest, cluster_partitions, slurm_problems
 
 
 def all_cores():
@@ -52,9 +52,29 @@ def _raw(resources, name):
     return None if resource is None else resource.raw
 
 
+def _number(value):
+    """An integer setting, or None where it is not one (unset, or a callable's string form)."""
+    value = getattr(value, "value", value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def job_requests(settings):
+    """Cores (set-threads) and mem_mb per rule as the profile writes them; "*" is default-resources."""
+    defaults = _number(_raw(settings.default_resources, "mem_mb"))
+    requests = [JobRequest("*", None, defaults)]
+    threads = {rule: _number(value) for rule, value in settings.overwrite_threads.items()}
+    memory = {rule: _number(_raw(res, "mem_mb")) for rule, res in settings.overwrite_resources.items()}
+    for rule in sorted(set(threads) | set(memory)):
+        requests.append(JobRequest(rule, threads.get(rule), memory.get(rule) or defaults))
+    return requests
+
+
 def check_slurm():
-    """On a SLURM run (the profile sets `slurm_*` resources), the account, partitions and GPU rules against the
-    cluster's `sinfo`, before any job is submitted; not inside the submitted jobs, which parse this file again."""
+    """On a SLURM run (the profile sets `slurm_*` resources), the account, partitions, GPU rules, cores and memory
+    against the cluster's `sinfo`, before any job is submitted; not inside the submitted jobs, which parse this file again."""
     settings = workflow.resource_settings
     defaults = settings.default_resources
     overrides = {rule: _raw(res, "slurm_partition") for rule, res in settings.overwrite_resources.items()}
@@ -64,7 +84,7 @@ def check_slurm():
         return
     problems = slurm_problems(_raw(defaults, "slurm_account"), _raw(defaults, "slurm_partition"),
                               {rule: p for rule, p in overrides.items() if p is not None}, gpu_rules(),
-                              cluster_partitions())
+                              cluster_partitions(), job_requests(settings))
     if problems:
         raise WorkflowError("The SLURM settings do not fit this cluster (nothing was submitted):\n  - "
                             + "\n  - ".join(problems))
