@@ -111,3 +111,15 @@ def test_a_cpu_device_asks_for_no_gpu(tmp_path):
     cpu.write_text("train: {device: cpu}\nruntime: {device: cpu}\ndata: {flow: {device: cpu}}\n")
     jobs = dry_run_jobs(tmp_path, [REPO / "config/paper.yaml", cpu])
     assert jobs and all(gpus(sbatch_line(job)) == 0 for job in jobs)
+
+
+def test_training_across_nodes_asks_for_the_nodes_one_task_each_and_the_gpus_per_node(tmp_path):
+    nodes = tmp_path / "nodes.yaml"
+    nodes.write_text("train: {nodes: 2}\n")
+    jobs = dry_run_jobs(tmp_path, [REPO / "config/paper.yaml", nodes])
+    trained = [sbatch_line(job) for job in jobs if job.name == "train_model" and "-released/" not in job.output]
+    assert trained and all("--nodes=2" in line and "--ntasks=2" in line and "--gres=gpu:4" in line
+                           and "--cpus-per-gpu=8" in line and "--gpus" not in line and "ntasks-per-gpu" not in line
+                           for line in trained)  # fmt: skip
+    released = [sbatch_line(job) for job in jobs if job.name == "train_model" and "-released/" in job.output]
+    assert released and all(gpus(line) == 1 and "--nodes=1" in line for line in released)

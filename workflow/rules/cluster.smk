@@ -21,10 +21,53 @@ def gpu_request(device, count=1):
     return 0 if device == "cpu" else count
 
 
+def _trains(wildcards):
+    """Whether this train_model job trains (a released checkpoint is only evaluated, in one process)."""
+    return not released_checkpoint(EXPERIMENTS[wildcards.experiment], wildcards.row)
+
+
+def launcher(wildcards, threads, resources):
+    """One process; torchrun with train.processes processes (one per GPU, DDP) on one node; or, with train.nodes
+    above 1, one torchrun per node started by srun, meeting at a rendezvous on the job's first node
+    (msnet/train/slurm_launch.py)."""
+    processes, nodes = TRAIN["processes"], TRAIN["nodes"]
+    if not _trains(wildcards):
+        return "python -m msnet"
+    if nodes > 1:
+        gpus = resources.get("gres", "")
+        cpus = resources.get("cpus_per_gpu", 1) * processes if gpus else threads
+        step = f"srun --nodes {nodes} --ntasks {nodes} --ntasks-per-node 1 --cpus-per-task {cpus}"
+        step += f" --gres {gpus}" if gpus else ""
+        return f"{step} python -m msnet.train.slurm_launch --processes {processes} --"
+    if processes == 1:
+        return "python -m msnet"
+    return f"torchrun --standalone --nproc_per_node {processes} -m msnet"
+
+
+def train_nodes_resources():
+    """With train.nodes above 1, what makes the SLURM executor allocate the nodes: one task per node (the torchrun
+    agents), train.processes GPUs per node as a per-node GRES, and `mpi` so that the job's command starts its own
+    srun step (the launcher) instead of being wrapped in a one-task step. Nothing with the default of one node."""
+    nodes = TRAIN["nodes"]
+    if nodes == 1:
+        return {}
+    per_node = gpu_request(TRAIN["device"], TRAIN["processes"])
+    return dict(
+        nodes=lambda wildcards: nodes if _trains(wildcards) else 1,
+        tasks=lambda wildcards: nodes if _trains(wildcards) else 1,
+        mpi=lambda wildcards: "srun" if _trains(wildcards) else "",
+        tasks_per_gpu=0,  # the plugin would otherwise read `tasks` as tasks per GPU
+        gres=lambda wildcards: f"gpu:{per_node}" if per_node and _trains(wildcards) else "",
+    )
+
+
 def train_gpus(wildcards):
-    """train.processes GPUs (torchrun, one process each); one for a released checkpoint, which is only evaluated."""
-    if released_checkpoint(EXPERIMENTS[wildcards.experiment], wildcards.row):
+    """train.processes GPUs (torchrun, one process each); one for a released checkpoint, which is only evaluated.
+    Across nodes the GPUs are asked per node (train_nodes_resources)."""
+    if not _trains(wildcards):
         return gpu_request(TRAIN["device"])
+    if TRAIN["nodes"] > 1:
+        return 0
     return gpu_request(TRAIN["device"], TRAIN["processes"])
 
 

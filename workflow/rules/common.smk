@@ -412,15 +412,6 @@ def released_checkpoint(exp, row_id):
     return exp.get("released", {}).get(row_id)
 
 
-def launcher(wildcards):
-    """One process, or torchrun with one process per GPU (DDP); one process for a released checkpoint, which is
-    evaluated, not trained."""
-    processes = TRAIN["processes"]
-    if processes == 1 or released_checkpoint(EXPERIMENTS[wildcards.experiment], wildcards.row):
-        return "python -m msnet"
-    return f"torchrun --standalone --nproc_per_node {processes} -m msnet"
-
-
 def ensemble_scores(wildcards):
     members = ENSEMBLES[wildcards.ensemble]
     folder = f"results/{PROFILE}/eval/{wildcards.experiment}"

@@ -41,6 +41,7 @@ rule train_model:
     threads: all_cores()
     resources:
         gpu=train_gpus,
+        **train_nodes_resources(),
     conda:
         "../envs/msnet.yaml"
     shell:
