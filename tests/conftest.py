@@ -1,5 +1,14 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import torch
+
+REPO = Path(__file__).resolve().parents[1]
+# The CI configuration (.test/config.yaml) with every device `cpu` (.test/cpu-cluster.yaml: what the SLURM test's
+# GPU-less cluster needs; on a machine without a GPU `auto` already means the CPU, so the numbers are the same).
+CI_CONFIGS = (REPO / ".test/config.yaml", REPO / ".test/cpu-cluster.yaml")
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +60,15 @@ def prepared(synthetic_roots, tmp_path_factory):
         check_decoding(base / name, sample=8, workers=1, progress=False)
         out[name] = base / name
     return out
+
+
+@pytest.fixture(scope="session")
+def ci_workflow_run(tmp_path_factory):
+    """The CI configuration run locally (`--cores 2`), once per session: the end-to-end test reads it, the SLURM test
+    compares its own run with it."""
+    folder = tmp_path_factory.mktemp("ci-workflow")
+    run = subprocess.run([sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--cores", "2",
+                          "--directory", str(folder), "--configfile", *map(str, CI_CONFIGS)],
+                         capture_output=True, text=True, timeout=1800)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    return folder
