@@ -98,7 +98,7 @@ def test_the_documented_slurm_command_runs_every_job_kind_with_the_local_results
     profile = edited_profile(tmp_path / "profile", slurm_cluster)
     workdir = tmp_path / "run"
     started = time.time()
-    run = subprocess.run(slurm_snakemake(workdir, profile, "--configfile", *map(str, CI_CONFIGS), *TARGETS),
+    run = subprocess.run(slurm_snakemake(workdir, profile, *TARGETS, "--configfile", *map(str, CI_CONFIGS)),
                          capture_output=True, text=True, timeout=1500)  # fmt: skip
     minutes = (time.time() - started) / 60
     log = run.stdout + run.stderr
@@ -134,8 +134,8 @@ def test_the_documented_slurm_command_runs_every_job_kind_with_the_local_results
     watcher = threading.Thread(target=cancel_when_checkpointed, daemon=True, args=(
         workdir / RESUMED, "rule_train_model_wildcards_ci_synthetic_msnet-r18_8f_1", done, record))
     watcher.start()
-    run = subprocess.run(slurm_snakemake(workdir, profile, "--configfile", *map(str, CI_CONFIGS), str(longer),
-                                         f"{RESUMED}/train.json"), capture_output=True, text=True, timeout=900)
+    run = subprocess.run(slurm_snakemake(workdir, profile, f"{RESUMED}/train.json", "--configfile", *map(str, CI_CONFIGS),
+                                         str(longer)), capture_output=True, text=True, timeout=900)  # fmt: skip
     done.set()
     log = run.stdout + run.stderr
     assert run.returncode == 0, log[-4000:]
@@ -160,4 +160,4 @@ def test_settings_that_do_not_fit_the_cluster_are_named_before_anything_is_submi
     assert "set-threads.train_model 32: the nodes of partition 'gpu' have at most" in log
     # .test/config.yaml alone leaves run-time on `auto`: a GPU request, and this cluster has none
     assert "rule runtime asks for 1 GPU(s) (runtime.device: auto) but partition 'gpu' has no GPUs" in log
-    assert "submitted" not in log and subprocess.run(["squeue", "-h"], capture_output=True, text=True).stdout == before
+    assert "has been submitted" not in log and subprocess.run(["squeue", "-h"], capture_output=True, text=True).stdout == before

@@ -7,7 +7,16 @@
 set -euo pipefail
 STATE=${SLURM_LOCAL_STATE:-/run/msnet-slurm}
 
+running() {
+    [ -f "$STATE/slurmctld.pid" ] && kill -0 "$(cat "$STATE/slurmctld.pid")" 2>/dev/null \
+        && [ -f "$STATE/slurmd.pid" ] && kill -0 "$(cat "$STATE/slurmd.pid")" 2>/dev/null \
+        && scontrol ping >/dev/null 2>&1
+}
+
 start() {
+    if running; then
+        echo "already running (pid files in $STATE)"; sinfo; return
+    fi
     if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null
     fi
