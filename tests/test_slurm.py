@@ -16,15 +16,14 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
 from conftest import CI_CONFIGS, REPO
+from slurm_cluster import edited_profile, local_cluster, slurm_snakemake
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(os.geteuid() != 0, reason="starting slurmctld, slurmd and munged needs root"),
 ]
-pytest.importorskip("snakemake_executor_plugin_slurm", reason="the SLURM executor plugin: pip install -e '.[slurm]'")
 
 # One job of every kind the CI configuration has: data (generate, prepare, decode check, frame extraction in two
 # shards, TV-L1 in two shards), cost and the cost tables, run-time and Table 2, training, evaluation, an ensemble and
@@ -42,37 +41,8 @@ RESUMED = "results/ci/train/synthetic/msnet-r18_8f/seed1"
 
 @pytest.fixture(scope="module")
 def slurm_cluster():
-    """A running one-node cluster; stopped by the PIDs its daemons wrote."""
-    start = subprocess.run(["bash", str(REPO / "tools/slurm_local.sh"), "start"], capture_output=True, text=True,
-                           timeout=900)  # fmt: skip
-    assert start.returncode == 0, start.stdout + start.stderr
-    try:
-        from msnet.cluster_check import cluster_partitions
-
-        yield cluster_partitions()
-    finally:
-        subprocess.run(["bash", str(REPO / "tools/slurm_local.sh"), "stop"], timeout=120)
-
-
-def edited_profile(folder: Path, partitions) -> Path:
-    """profiles/slurm with the README's edits for this cluster: an account, and cores and memory per job within its
-    nodes (the pre-submission check names each setting that does not fit). Partitions `cpu` and `gpu` exist here."""
-    profile = yaml.safe_load((REPO / "profiles/slurm/profile.yaml").read_text())
-    node = partitions["cpu"]
-    profile["default-resources"]["slurm_account"] = "local-test"
-    for resources in [profile["default-resources"], *profile["set-resources"].values()]:
-        if "mem_mb" in resources:
-            resources["mem_mb"] = min(resources["mem_mb"], node.mem_mb)
-    profile["set-threads"] = {rule: min(threads, node.cpus) for rule, threads in profile["set-threads"].items()}
-    (folder / "slurm").mkdir(parents=True)
-    (folder / "slurm/profile.yaml").write_text(yaml.safe_dump(profile))
-    return folder / "slurm"
-
-
-def slurm_snakemake(workdir: Path, profile: Path, *args: str) -> list[str]:
-    # status checks from 5 s (the plugin's default, 40 s, suits a busy cluster, not seconds-long test jobs)
-    return [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir),
-            "--workflow-profile", str(profile), "--slurm-init-seconds-before-status-checks", "5", *args]  # fmt: skip
+    with local_cluster(nodes=1) as partitions:
+        yield partitions
 
 
 def cancel_when_checkpointed(folder: Path, comment: str, done: threading.Event, record: dict) -> None:
@@ -148,11 +118,9 @@ def test_the_documented_slurm_command_runs_every_job_kind_with_the_local_results
 
 
 def test_settings_that_do_not_fit_the_cluster_are_named_before_anything_is_submitted(slurm_cluster, tmp_path):
-    profile = yaml.safe_load((REPO / "profiles/slurm/profile.yaml").read_text())  # unedited: placeholder account,
-    (tmp_path / "slurm").mkdir()  # 16-32 cores and 128 GB per job
-    (tmp_path / "slurm/profile.yaml").write_text(yaml.safe_dump(profile))
     before = subprocess.run(["squeue", "-h"], capture_output=True, text=True).stdout
-    run = subprocess.run(slurm_snakemake(tmp_path / "run", tmp_path / "slurm", "--configfile", str(REPO / ".test/config.yaml")),
+    unedited = REPO / "profiles/slurm"  # placeholder account, 16-32 cores and 128 GB per job
+    run = subprocess.run(slurm_snakemake(tmp_path / "run", unedited, "--configfile", str(REPO / ".test/config.yaml")),
                          capture_output=True, text=True, timeout=600)  # fmt: skip
     log = run.stdout + run.stderr
     assert run.returncode != 0 and "The SLURM settings do not fit this cluster (nothing was submitted)" in log

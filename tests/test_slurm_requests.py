@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-pytest.importorskip("snakemake_executor_plugin_slurm", reason="the SLURM executor plugin: pip install -e '.[slurm]'")
-from snakemake_executor_plugin_slurm.submit_string import get_submit_command  # noqa: E402
-from snakemake_executor_plugin_slurm.utils import set_gres_string  # noqa: E402
+from snakemake_executor_plugin_slurm.submit_string import get_submit_command
+from snakemake_executor_plugin_slurm.utils import set_gres_string
 
 REPO = Path(__file__).resolve().parents[1]
 GPU_CLUSTER = "cpu|(null)|64|256000\ngpu|gpu:a100:4|32|512000\n"  # sinfo -h -o "%R|%G|%c|%m"

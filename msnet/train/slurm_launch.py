@@ -4,7 +4,8 @@ first node.
 The workflow launches ``srun --nodes N --ntasks N --ntasks-per-node 1 python -m msnet.train.slurm_launch
 --processes P -- train ...``. Each srun task runs this module on its node, reads the job's geometry from the
 environment srun gives every task (``SLURM_JOB_NODELIST``, ``SLURM_NNODES``, ``SLURM_JOB_ID``), and replaces itself
-with ``torchrun --nnodes N --nproc_per_node P --rdzv-backend c10d --rdzv-endpoint FIRST_NODE:PORT``: torchrun's own
+with ``torchrun --nnodes N --nproc_per_node P --rdzv-backend c10d --rdzv-endpoint FIRST_NODE:PORT`` (the first
+node's ``NodeAddr``): torchrun's own
 multi-node rendezvous, so ranks, ``MASTER_ADDR`` and world size come from torchrun as on one node. The port is
 derived from the job id, so two jobs sharing a first node do not collide.
 """
@@ -19,7 +20,7 @@ import sys
 
 
 def first_node(nodelist: str) -> str:
-    """The first host of a SLURM node list (``gpu[03-04],gpu07`` -> ``gpu03``), as ``scontrol`` expands it."""
+    """The first node of a SLURM node list (``gpu[03-04],gpu07`` -> ``gpu03``), as ``scontrol`` expands it."""
     if shutil.which("scontrol"):
         hosts = subprocess.run(["scontrol", "show", "hostnames", nodelist], capture_output=True, text=True, check=True)
         return hosts.stdout.split()[0]
@@ -28,6 +29,16 @@ def first_node(nodelist: str) -> str:
         return head
     prefix, _, ranges = head.partition("[")
     return prefix + ranges.split("-")[0].split(",")[0]
+
+
+def node_address(node: str) -> str:
+    """Where a node is reached: its ``NodeAddr`` (a node's name need not be its host name), else the name."""
+    if shutil.which("scontrol"):
+        shown = subprocess.run(["scontrol", "show", "node", "-o", node], capture_output=True, text=True)
+        for field in shown.stdout.split():
+            if field.startswith("NodeAddr="):
+                return field.removeprefix("NodeAddr=")
+    return node
 
 
 def rendezvous_port(job_id: str) -> int:
@@ -40,7 +51,8 @@ def torchrun_command(processes: int, environ: dict[str, str], arguments: list[st
     missing = [name for name in ("SLURM_JOB_ID", "SLURM_JOB_NODELIST", "SLURM_NNODES") if name not in environ]
     if missing:
         raise RuntimeError(f"{', '.join(missing)} not set: msnet.train.slurm_launch runs inside `srun` in a SLURM job")
-    endpoint = f"{first_node(environ['SLURM_JOB_NODELIST'])}:{rendezvous_port(environ['SLURM_JOB_ID'])}"
+    host = node_address(first_node(environ["SLURM_JOB_NODELIST"]))
+    endpoint = f"{host}:{rendezvous_port(environ['SLURM_JOB_ID'])}"
     return ["torchrun", "--nnodes", environ["SLURM_NNODES"], "--nproc_per_node", str(processes),
             "--rdzv-backend", "c10d", "--rdzv-endpoint", endpoint, "--rdzv-id", environ["SLURM_JOB_ID"],
             "-m", "msnet", *arguments]  # fmt: skip
@@ -53,7 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     arguments = args.arguments[1:] if args.arguments[:1] == ["--"] else args.arguments
     command = torchrun_command(args.processes, dict(os.environ), arguments)
-    print(" ".join(command), file=sys.stderr, flush=True)
+    node = os.environ.get("SLURMD_NODENAME", "?")
+    print(f"{node} (node {os.environ.get('SLURM_NODEID', '?')}): {' '.join(command)}", file=sys.stderr, flush=True)
     os.execvp(command[0], command)
 
 
