@@ -30,7 +30,10 @@ def test_msnet_accuracy_is_within_the_reference(tmp_path):
     reference = json.loads((REPO / "results" / "reference" / "accuracy.json").read_text())
     verdicts = check([str(tmp_path / t) for t in targets], reference)
     measured = {v["row"]: v for v in verdicts if v["row"] in ROWS}
-    assert {row: v["status"] for row, v in measured.items()} == {row: "pass" for row in ROWS}, verdicts
+    # a drop past the threshold fails; a rise as large is flagged by the gate, not failed (a regression gate is
+    # one-sided; measured: a fresh run's own appearance pretraining gave seed 0 84.79 against the reference's 78.92)
+    assert all(v["status"] in ("pass", "above reference") for v in measured.values()) and len(measured) == len(ROWS), \
+        verdicts
     assert passed(verdicts)
     for row in ROWS:  # a reference rebuilt from noisier runs, or from fewer seeds, fails here
         assert measured[row]["detectable_drop"] <= SENSITIVITY, measured[row]
