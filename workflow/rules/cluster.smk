@@ -110,8 +110,8 @@ def job_requests(settings):
     requests = [JobRequest("*", None, defaults)]
     threads = {rule: _number(value) for rule, value in settings.overwrite_threads.items()}
     memory = {rule: _number(_raw(res, "mem_mb")) for rule, res in settings.overwrite_resources.items()}
-    for rule in sorted(set(threads) | set(memory)):
-        requests.append(JobRequest(rule, threads.get(rule), memory.get(rule) or defaults))
+    for name in sorted(set(threads) | set(memory)):
+        requests.append(JobRequest(name, threads.get(name), memory.get(name) or defaults))
     return requests
 
 
