@@ -1,5 +1,6 @@
 """Multi-node training: the torchrun command each node's srun task runs, and the workflow's launch line."""
 
+import os
 import re
 import subprocess
 import sys
@@ -7,25 +8,31 @@ from pathlib import Path
 
 import pytest
 
-from msnet.train.slurm_launch import first_node, rendezvous_port, torchrun_command
+from msnet.train.slurm_launch import first_node, node_address, rendezvous_port, torchrun_command
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_each_node_runs_torchrun_with_a_rendezvous_on_the_jobs_first_node(monkeypatch):
-    monkeypatch.setenv("PATH", "/nonexistent")  # no scontrol: the node list is expanded here
+@pytest.fixture
+def scontrol(tmp_path, monkeypatch):
+    """A stand-in `scontrol` for a job on gpu[03-04]: node names that are not the nodes' addresses."""
+    script = tmp_path / "scontrol"
+    script.write_text('#!/bin/sh\ncase "$2" in\n  hostnames) printf "gpu03\\ngpu04\\n" ;;\n'
+                      '  node) echo "NodeName=$4 Arch=x86_64 NodeAddr=10.1.0.${4#gpu} NodeHostName=$4" ;;\nesac\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+
+
+def test_each_node_runs_torchrun_with_a_rendezvous_at_the_first_nodes_address(scontrol):
     environ = {"SLURM_JOB_ID": "123456", "SLURM_JOB_NODELIST": "gpu[03-04]", "SLURM_NNODES": "2"}
     command = torchrun_command(4, environ, ["train", "msnet_r50", "--seed", "0"])
     assert command == ["torchrun", "--nnodes", "2", "--nproc_per_node", "4", "--rdzv-backend", "c10d",
-                       "--rdzv-endpoint", "gpu03:23456", "--rdzv-id", "123456", "-m", "msnet",
+                       "--rdzv-endpoint", "10.1.0.03:23456", "--rdzv-id", "123456", "-m", "msnet",
                        "train", "msnet_r50", "--seed", "0"]  # fmt: skip
 
 
-@pytest.mark.parametrize("nodelist, first", [("node7", "node7"), ("gpu[03-04],gpu07", "gpu03"), ("a[1,5]", "a1"),
-                                             ("cn001,cn002", "cn001")])
-def test_first_node_of_a_node_list(monkeypatch, nodelist, first):
-    monkeypatch.setenv("PATH", "/nonexistent")
-    assert first_node(nodelist) == first
+def test_first_node_and_its_address_come_from_scontrol(scontrol):
+    assert first_node("gpu[03-04]") == "gpu03" and node_address("gpu04") == "10.1.0.04"
 
 
 def test_jobs_sharing_a_first_node_get_different_ports():

@@ -5,39 +5,31 @@ The workflow launches ``srun --nodes N --ntasks N --ntasks-per-node 1 python -m 
 --processes P -- train ...``. Each srun task runs this module on its node, reads the job's geometry from the
 environment srun gives every task (``SLURM_JOB_NODELIST``, ``SLURM_NNODES``, ``SLURM_JOB_ID``), and replaces itself
 with ``torchrun --nnodes N --nproc_per_node P --rdzv-backend c10d --rdzv-endpoint FIRST_NODE:PORT`` (the first
-node's ``NodeAddr``): torchrun's own
-multi-node rendezvous, so ranks, ``MASTER_ADDR`` and world size come from torchrun as on one node. The port is
-derived from the job id, so two jobs sharing a first node do not collide.
+node's ``NodeAddr``, as ``scontrol`` reports it): torchrun's own multi-node rendezvous, so ranks, ``MASTER_ADDR`` and
+world size come from torchrun as on one node. The port is derived from the job id, so two jobs sharing a first node
+do not collide.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 
 
 def first_node(nodelist: str) -> str:
     """The first node of a SLURM node list (``gpu[03-04],gpu07`` -> ``gpu03``), as ``scontrol`` expands it."""
-    if shutil.which("scontrol"):
-        hosts = subprocess.run(["scontrol", "show", "hostnames", nodelist], capture_output=True, text=True, check=True)
-        return hosts.stdout.split()[0]
-    head = nodelist.split(",")[0]
-    if "[" not in head:
-        return head
-    prefix, _, ranges = head.partition("[")
-    return prefix + ranges.split("-")[0].split(",")[0]
+    hosts = subprocess.run(["scontrol", "show", "hostnames", nodelist], capture_output=True, text=True, check=True)
+    return hosts.stdout.split()[0]
 
 
 def node_address(node: str) -> str:
     """Where a node is reached: its ``NodeAddr`` (a node's name need not be its host name), else the name."""
-    if shutil.which("scontrol"):
-        shown = subprocess.run(["scontrol", "show", "node", "-o", node], capture_output=True, text=True)
-        for field in shown.stdout.split():
-            if field.startswith("NodeAddr="):
-                return field.removeprefix("NodeAddr=")
+    shown = subprocess.run(["scontrol", "show", "node", "-o", node], capture_output=True, text=True)
+    for field in shown.stdout.split():
+        if field.startswith("NodeAddr="):
+            return field.removeprefix("NodeAddr=")
     return node
 
 
