@@ -9,7 +9,6 @@ Needs root (the daemons) and Debian's packages (installed by the script when mis
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
