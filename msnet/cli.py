@@ -109,7 +109,7 @@ def _reference(text: str | None) -> tuple[str, int] | None:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from msnet.models.registry import list_models
+    from msnet.models.factory import list_models
 
     print("\n".join(list_models(args.pattern)))
     return 0

@@ -342,7 +342,7 @@ def check_amp_train_step(device: torch.device, sizes: Sizes) -> dict:
 
     A fresh scaler starts at 2**16 and may skip its first steps (inf gradients, scale halved), as in training: the
     check runs until ``AMP_STEPS`` steps were taken, at most ``AMP_MAX_ITERATIONS`` iterations."""
-    from msnet.models.registry import create_model
+    from msnet.models.factory import create_model
     from msnet.train.precision import autocast
 
     precision = "fp16" if device.type == "cuda" else "bf16"
@@ -395,7 +395,7 @@ def _ddp_worker(local_rank: int, world: int, port: int, device_type: str, sizes:
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
 
-    from msnet.models.registry import create_model
+    from msnet.models.factory import create_model
     from msnet.train import distributed
 
     os.environ.update(RANK=str(local_rank), LOCAL_RANK=str(local_rank), WORLD_SIZE=str(world),

@@ -11,7 +11,7 @@ from msnet.models.temporal_shift import TemporalShift
 @pytest.mark.parametrize("name", list_models())
 def test_every_model_trains_for_a_step_on_cpu(name):
     model = create_model(name, num_frames=4, num_classes=10)
-    x = torch.randn(2 * 4, getattr(model, "input_channels", 3), 64, 64)
+    x = torch.randn(2 * 4, model.input_channels, 64, 64)
     target = torch.tensor([3, 7])
     optimiser = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     before = [p.detach().clone() for p in model.parameters()]

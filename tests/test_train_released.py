@@ -5,7 +5,7 @@ import pytest
 import torch
 import torchvision
 
-from msnet.models.registry import create_model
+from msnet.models.factory import create_model
 from msnet.train.evaluate import evaluate_checkpoint
 from msnet.train.recipes import get_recipe
 from msnet.train.released import released_state

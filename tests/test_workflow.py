@@ -14,6 +14,8 @@ from snakemake.utils import update_config
 
 from conftest import CI_CONFIGS
 
+from msnet.models.facts import model_facts
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -33,7 +35,7 @@ def test_default_config_dry_run_lists_every_cost_job(tmp_path):
     assert re.search(r"^cost_official\s+1$", run.stdout, re.MULTILINE) and re.search(r"^cost_paper\s+1$", run.stdout, re.M)
     official = set(re.findall(r"results/default/cost/official/([^,\s]+)\.json", run.stdout))
     paper = set(re.findall(r"results/default/cost/paper/([^,\s]+)\.json", run.stdout))
-    assert official == set(rows) and paper == {r for r, spec in rows.items() if spec["model"].startswith("msnet_")}
+    assert official == set(rows) and paper == {r for r, spec in rows.items() if model_facts(spec["model"]).has("ms")}
 
 
 def test_lint_is_clean():

@@ -13,8 +13,9 @@ from torch import nn
 from msnet.measure.fvcore_count import fvcore_cost
 from msnet.measure.thop_convention import thop_cost
 from msnet.models.cp_module import CorrespondenceProposal
+from msnet.models.factory import create_model
+from msnet.models.facts import model_facts
 from msnet.models.ms_module import MotionSqueeze
-from msnet.models.registry import create_model
 from msnet.models.rep_flow import RepFlowModule
 
 # Modules whose share of the cost is reported separately.
@@ -28,7 +29,7 @@ def model_cost(name: str, *, frames: int = 8, size: int = 224, classes: int = 17
     """Build ``name`` with ``overrides`` and count its cost for one ``frames``-frame clip."""
     overrides = dict(overrides or {})
     model = create_model(name, num_frames=frames, num_classes=classes, **overrides).eval()
-    clip = (torch.randn(frames, getattr(model, "input_channels", 3), size, size),)
+    clip = (torch.randn(frames, model.input_channels, size, size),)
     inserted = inserted_modules(model)
     fv = fvcore_cost(model, clip, inserted)
     th = thop_cost(model, clip, inserted)
@@ -36,6 +37,7 @@ def model_cost(name: str, *, frames: int = 8, size: int = 224, classes: int = 17
     ms_names = [n for n, m in inserted.items() if isinstance(m, MotionSqueeze)]
     return {
         "model": name,
+        "facts": model_facts(name).as_dict(),
         "frames": frames,
         "size": size,
         "classes": classes,

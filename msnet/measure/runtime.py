@@ -38,8 +38,8 @@ from msnet.flow.timing import time_tvl1
 from msnet.measure.allocator import keep_freed_memory
 from msnet.measure.memory import peak_memory
 from msnet.models import fused_kernel
-from msnet.models.ms_module import MotionSqueeze
-from msnet.models.registry import create_model
+from msnet.models.factory import create_model
+from msnet.models.facts import model_facts
 
 MODES = ("inference", "train")
 
@@ -101,10 +101,6 @@ def _peak_memory_mb(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def _has_ms_module(model: torch.nn.Module) -> bool:
-    return any(isinstance(m, MotionSqueeze) for m in model.modules())
-
-
 def _state_mb(model: torch.nn.Module, optimiser: torch.optim.Optimizer | None) -> float:
     """Parameters, buffers and optimiser state of one model: memory a training step keeps between steps."""
     tensors = [*model.parameters(), *model.buffers()]
@@ -130,7 +126,7 @@ def _prepare(name, *, frames, size, batch, classes, dev, mode, channels_last, ov
     model = create_model(name, num_frames=frames, num_classes=classes, **overrides).to(dev)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(memory_format=memory_format)
-    clip = torch.randn(batch * frames, getattr(model, "input_channels", 3), size, size, device=dev)
+    clip = torch.randn(batch * frames, model.input_channels, size, size, device=dev)
     clip = clip.contiguous(memory_format=memory_format)
     if mode == "inference":
         model.eval()
@@ -176,6 +172,7 @@ def measure_runtime(
     if runs < 1 or warmup < 0:
         raise ValueError("runs must be >= 1 and warmup >= 0")
     dev = resolve_device(device)
+    facts = model_facts(name)
     # on the CPU, freed activations are reused as CUDA's caching allocator reuses them (msnet.measure.allocator)
     allocator = keep_freed_memory() if dev.type == "cpu" and reuse_freed_memory else {"allocator": "default", "tuned": False}
     overrides = dict(overrides or {})
@@ -197,7 +194,7 @@ def measure_runtime(
         measured = [timer(fn) for fn in order]
         timed.append(measured if run % 2 == 0 else measured[::-1])
     flow = {}
-    if hasattr(model, "flow_length") and mode == "inference":  # a two-stream network: add TV-L1 for the clip
+    if "flow" in facts.streams and mode == "inference":  # a two-stream network: add TV-L1 for the clip
         flow = time_tvl1(frames * model.flow_length * batch, size, dev, timer, sample=flow_sample)
         flow["network_median_ms"] = statistics.median(t[0] for t in timed)
         timed = [[t[0] + flow["tvl1_ms_per_clip"], *t[1:]] for t in timed]
@@ -208,6 +205,7 @@ def measure_runtime(
     kernel = fused_kernel.status()
     return {
         "model": name,
+        "facts": facts.as_dict(),
         "frames": frames,
         "size": size,
         "batch": batch,
@@ -233,9 +231,9 @@ def measure_runtime(
         "step_memory": memory,
         # the MS module's native CPU kernel (inference only; training steps run the PyTorch path)
         "ms_fused_kernel": {**kernel, "used": kernel["available"] and dev.type == "cpu" and mode == "inference"
-                            and _has_ms_module(model)},
+                            and facts.has("ms")},
         # A two-stream network's time includes TV-L1 for its flow fields (inference), as the paper's Table 2.
-        **({"includes_flow_extraction": bool(flow), **flow} if hasattr(model, "flow_length") else {}),
+        **({"includes_flow_extraction": bool(flow), **flow} if "flow" in facts.streams else {}),
         **(
             {
                 "reference_model": reference[0],

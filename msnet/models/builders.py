@@ -103,85 +103,85 @@ def _create_i3d(overrides: dict, *, insert: str | None = None) -> I3D:
     return I3D(inserts=inserts, **overrides)
 
 
-@register_model(backbone="resnet18")
+@register_model
 def tsn_r18(**overrides) -> VideoResNet:
     """TSN ResNet-18 (no temporal modelling but the average consensus)."""
     return _create_video_resnet(18, overrides, shift=False)
 
 
-@register_model(backbone="resnet50")
+@register_model
 def tsn_r50(**overrides) -> VideoResNet:
     """TSN ResNet-50 (also Table 2's 32-frame 'ResNet-50')."""
     return _create_video_resnet(50, overrides, shift=False)
 
 
-@register_model(backbone="resnet18")
+@register_model
 def tsm_r18(**overrides) -> VideoResNet:
     """TSM ResNet-18 (the paper's ablation baseline)."""
     return _create_video_resnet(18, overrides, shift=True)
 
 
-@register_model(backbone="resnet50")
+@register_model
 def tsm_r50(**overrides) -> VideoResNet:
     """TSM ResNet-50."""
     return _create_video_resnet(50, overrides, shift=True)
 
 
-@register_model(backbone="resnet18")
+@register_model
 def msnet_r18(**overrides) -> VideoResNet:
     """MSNet-R18: TSM ResNet-18 + MS after res3 (the released code's default)."""
     return _create_video_resnet(18, overrides, shift=True, insert="ms")
 
 
-@register_model(backbone="resnet50")
+@register_model
 def msnet_r50(**overrides) -> VideoResNet:
     """MSNet-R50: TSM ResNet-50 + MS after res3 (the paper's headline model)."""
     return _create_video_resnet(50, overrides, shift=True, insert="ms")
 
 
-@register_model(backbone="resnet18")
+@register_model
 def msnet_tsn_r18(**overrides) -> VideoResNet:
     """ResNet-18 without temporal shift + MS after res3 (Fig. 5, 'ResNet-18 + MS')."""
     return _create_video_resnet(18, overrides, shift=False, insert="ms")
 
 
-@register_model(backbone="resnet18")
+@register_model
 def cp_r18(**overrides) -> VideoResNet:
     """TSM ResNet-18 + one CP module after res3 (supplementary Table 8)."""
     return _create_video_resnet(18, overrides, shift=True, insert="cp")
 
 
-@register_model(backbone="resnet50")
+@register_model
 def repflow_r50(**overrides) -> VideoResNet:
     """ResNet-50 + a Rep-flow layer after res3, 20 iterations (Table 2's 'Rep-flow (ResNet-50)')."""
     return _create_video_resnet(50, overrides, shift=False, insert="repflow")
 
 
-@register_model(backbone="resnet18")
+@register_model
 def twostream_tsm_r18(**overrides) -> TwoStream:
     """Two-stream TSM ResNet-18: RGB + flow stream of ``flow_length`` fields (Table 6; 5 or 1)."""
     return _create_two_stream(18, overrides)
 
 
-@register_model(backbone="resnet50")
+@register_model
 def twostream_tsm_r50(**overrides) -> TwoStream:
     """Two-stream TSM ResNet-50 (Table 1; ``shift=false`` gives Table 2's ResNet-50 two-stream)."""
     return _create_two_stream(50, overrides)
 
 
-@register_model(backbone="mobilenet_v2")
+@register_model
 def mobilenetv2(**overrides) -> VideoMobileNetV2:
     """TSN MobileNet-V2 (Fig. 5)."""
     return _create_mobilenet(overrides, shift=False)
 
 
-@register_model(backbone="mobilenet_v2")
+@register_model
 def tsm_mobilenetv2(**overrides) -> VideoMobileNetV2:
     """TSM MobileNet-V2."""
     return _create_mobilenet(overrides, shift=True)
 
 
-@register_model(backbone="mobilenet_v2")
+@register_model
 def msnet_mobilenetv2(**overrides) -> VideoMobileNetV2:
     """MobileNet-V2 + MS after stage3, no reduction layer (Fig. 5)."""
     return _create_mobilenet(overrides, shift=False, insert="ms")

@@ -109,10 +109,22 @@ class I3D(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.logits = nn.Conv3d(inception_out_channels("mixed_5c"), num_classes, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N*T, 3, H, W) -> (N, classes)``."""
+    def inserted_modules(self) -> dict[str, nn.Module]:
+        """Inception block -> the module inserted after it."""
+        return {name[len("after_"):]: wrapper.module for name, wrapper in self.blocks.named_children()
+                if name.startswith("after_")}
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N*T, 3, H, W) -> (N, 1024, T', H/32, W/32)``: the clip as one 3D volume."""
         nt, c, h, w = x.shape
         x = x.view(nt // self.num_frames, self.num_frames, c, h, w).transpose(1, 2)
-        x = self.blocks(self.stem(x))
+        return self.blocks(self.stem(x))
+
+    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, C, T', h, w) -> (N, classes)``: logits averaged over time and space."""
         x = self.logits(self.dropout(x.mean(dim=(3, 4), keepdim=True)))
         return x.mean(dim=(2, 3, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N*T, 3, H, W) -> (N, classes)``."""
+        return self.forward_head(self.forward_features(x))

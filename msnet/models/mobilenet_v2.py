@@ -70,11 +70,23 @@ class VideoMobileNetV2(nn.Module):
         nn.init.normal_(self.fc.weight, 0, 0.001)
         nn.init.zeros_(self.fc.bias)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(N*T, 3, H, W) -> (N, classes)``."""
+    def inserted_modules(self) -> dict[str, nn.Module]:
+        """Stage -> the module inserted after it."""
+        return dict(self.inserts)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N*T, 3, H, W) -> (N*T, 1280, H/32, W/32)``."""
         for index, layer in enumerate(self.features):
             x = layer(x)
             if index in self.insert_after:
                 x = self.inserts[self.insert_after[index]](x)
+        return x
+
+    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N*T, C, h, w) -> (N, classes)``, logits averaged over T."""
         x = self.fc(self.dropout(self.pool(x).flatten(1)))
         return x.view(-1, self.num_frames, x.shape[-1]).mean(dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N*T, 3, H, W) -> (N, classes)``."""
+        return self.forward_head(self.forward_features(x))

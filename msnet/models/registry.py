@@ -1,63 +1,39 @@
-"""One registry, one factory (as timm and torchvision do).
+"""One registry (as timm and torchvision keep theirs): builders by name, and the checks their options go through.
 
-``@register_model`` records a builder under its function name; ``create_model(name,
-**overrides)`` builds it with the caller's keyword arguments winning over the builder's
-defaults. Overrides are checked against the model's signature (and, for ``ms``, against
-:class:`~msnet.models.ms_module.MotionSqueeze`), so a typo raises instead of being ignored.
-Dotted command-line overrides (``ms.patch_size=7``) are parsed by :func:`parse_overrides`.
+``@register_model`` records a builder under its function name; the model must have its facts declared in
+:mod:`msnet.models.facts`. :func:`msnet.models.factory.create_model` builds one with the caller's keyword arguments
+winning over the builder's defaults. Overrides are checked against the model's signature (and, for ``ms``, against
+:class:`~msnet.models.ms_module.MotionSqueeze`), so a typo raises instead of being ignored. Dotted overrides
+(``ms.patch_size=7``) are parsed by :func:`parse_overrides`. This module imports neither torch nor the builders, so
+the workflow can validate rows at parse time cheaply.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import inspect
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import yaml
-from torch import nn
 
-_MODELS: dict[str, Callable[..., nn.Module]] = {}
-_FACTS: dict[str, dict] = {}
+from msnet.models.facts import MODELS as DECLARED
+
+if TYPE_CHECKING:
+    from torch import nn
+
+BUILDERS: dict[str, Callable[..., "nn.Module"]] = {}
 
 # Short names accepted in module overrides (``ms.patch=7``), mapped to constructor arguments.
 ALIASES = {"patch": "patch_size", "reduction": "reduction_channels", "iters": "iterations"}
 
 
-def register_model(fn: Callable[..., nn.Module] | None = None, *, backbone: str | None = None):
-    """Decorator: register ``fn`` under its name; a duplicate name raises. ``backbone``: the torchvision 2D network
-    whose weights initialise it (``pretrained``: ImageNet's, or the appearance-pretraining stage's), None if none."""
-
-    def register(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-        if fn.__name__ in _MODELS:
-            raise ValueError(f"model {fn.__name__!r} is registered twice")
-        _MODELS[fn.__name__] = fn
-        _FACTS[fn.__name__] = {"backbone": backbone}
-        return fn
-
-    return register if fn is None else register(fn)
-
-
-def model_facts(name: str) -> dict:
-    """What registration declares about model ``name`` (``backbone``)."""
-    _import_builders()
-    if name not in _FACTS:
-        raise KeyError(f"unknown model {name!r}; registered: {', '.join(list_models())}")
-    return dict(_FACTS[name])
-
-
-def list_models(pattern: str = "*") -> list[str]:
-    """Registered model names matching a shell-style pattern, sorted."""
-    _import_builders()
-    return sorted(name for name in _MODELS if fnmatch.fnmatch(name, pattern))
-
-
-def create_model(name: str, **overrides) -> nn.Module:
-    """Build registered model ``name``; ``overrides`` are its keyword arguments (``None`` = default)."""
-    _import_builders()
-    if name not in _MODELS:
-        raise KeyError(f"unknown model {name!r}; registered: {', '.join(list_models())}")
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    return _MODELS[name](**overrides)
+def register_model(fn: Callable[..., "nn.Module"]) -> Callable[..., "nn.Module"]:
+    """Decorator: register ``fn`` under its name; a duplicate name, or a model without declared facts, raises."""
+    if fn.__name__ in BUILDERS:
+        raise ValueError(f"model {fn.__name__!r} is registered twice")
+    if fn.__name__ not in DECLARED:
+        raise ValueError(f"model {fn.__name__!r} has no facts; declare them in msnet/models/facts.py")
+    BUILDERS[fn.__name__] = fn
+    return fn
 
 
 def check_kwargs(target: Callable, kwargs: Iterable[str], what: str, extra: Iterable[str] = ()) -> None:
@@ -108,8 +84,3 @@ def parse_overrides(items: Iterable[str]) -> dict:
                 raise ValueError(f"override {item!r} conflicts with an earlier one")
         node[leaf] = parse_value(value)
     return out
-
-
-def _import_builders() -> None:
-    """Import the modules whose builders register themselves."""
-    import msnet.models.builders  # noqa: F401

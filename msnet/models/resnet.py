@@ -79,6 +79,7 @@ class VideoResNet(nn.Module):
             raise ValueError(f"unknown head {head!r}; choose one of {HEADS}")
         inserts = checked_inserts(inserts, STAGES)
         self.num_frames = num_frames
+        self.depth = depth
         self.input_channels = in_channels
         self.pretrained = pretrained
         trunk = getattr(torchvision.models, f"resnet{depth}")(weights=None)
@@ -104,6 +105,10 @@ class VideoResNet(nn.Module):
         else:
             nn.init.normal_(self.fc.weight, 0, 0.001)
         nn.init.zeros_(self.fc.bias)
+
+    def inserted_modules(self) -> dict[str, nn.Module]:
+        """Stage -> the module inserted after it."""
+        return dict(self.inserts)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """``(N*T, 3, H, W) -> (N*T, C, H/32, W/32)``."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 from scipy import stats
 
+from msnet.models.facts import models_have
 from msnet.provenance import spec_hash
 from msnet.report.claims import paper_value_of
 from msnet.report.statistics import direction_verdict, interval, learned, paired_difference
@@ -85,7 +86,7 @@ def load_accuracy(paths: list[str], source: str = THIS_RUN) -> pd.DataFrame:
             "data": run.get("data", {}).get("source"), "dataset": Path(run.get("dataset", "")).name,
             "device": run.get("device"), "train_videos": run.get("train_videos"),
             "ms_spec": ((run.get("overrides") or {}).get("ms") or {}).get("spec", "official")
-            if str(run.get("model", "")).startswith("msnet") else None,
+            if run.get("model") and models_have(run["model"], "ms") else None,
             "fingerprint": fingerprint(run, result),
             "commit": made.get("git_commit"), "created": (made.get("created") or "")[:10],
         })

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from msnet.models.facts import models_have
 from msnet.report.claims import paper_value_of
 from msnet.report.measured import Measured
 from msnet.report.table5_readings import table5_lines
@@ -114,7 +115,7 @@ def _spec_differences(measured: Measured) -> list[str]:
     ]
     for record in sorted(measured.records("cost"), key=lambda r: r["row"]):
         paper = measured.get(record["row"], "paper")
-        if record.get("params_ms") and paper is not record and (record.get("overrides") or {}).get("ms", {}).get("spec", "official") == "official":
+        if models_have(record["model"], "ms") and paper is not record and (record.get("overrides") or {}).get("ms", {}).get("spec", "official") == "official":
             lines.append(
                 f"| {record['row']} | {record['gflops_thop']:.3f} | {paper['gflops_thop']:.3f} | "
                 f"{paper['gflops_thop'] / record['gflops_thop'] - 1:+.2%} | {record['mparams']:.3f} | {paper['mparams']:.3f} |"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from msnet.models.facts import models_have
 from msnet.report.measured import Measured
 
 COST_COLUMNS = ("gflops", "mparams")
@@ -68,7 +69,7 @@ def cost_frame(entries: list[dict], measured: Measured) -> pd.DataFrame:
                 both = paper is not None and ours is not None
                 row[f"rel_diff_{metric}{suffix}"] = (ours - paper) / paper if both else None
                 row[f"matches_printed_{metric}{suffix}"] = round(ours, decimals(paper)) == paper if both else None
-        row["has_ms"] = bool(official and official.get("params_ms"))
+        row["has_ms"] = bool(official and models_have(official["model"], "ms"))
         row["status"] = _status(entry, measured)
         rows.append(row)
     return pd.DataFrame(rows)

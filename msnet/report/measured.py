@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from msnet.models.facts import models_have
+
 SPECS = ("official", "paper")
 SUMMED = ("gflops", "gflops_thop", "mparams")  # what an ensemble adds up over its members
 
@@ -64,11 +66,8 @@ class Measured:
         return record
 
     def _has_ms(self, row: str) -> bool:
-        cost = self._by_key.get(("cost", row, "official"))
-        if cost is not None:
-            return bool(cost.get("params_ms"))
-        runtime = self._by_key.get(("runtime", row, "official"))
-        return bool(runtime and str(runtime.get("model", "")).startswith("msnet_"))
+        record = self._by_key.get(("cost", row, "official")) or self._by_key.get(("runtime", row, "official"))
+        return record is not None and models_have(record["model"], "ms")
 
     def records(self, kind: str) -> list[dict]:
         return [r for (k, _, _), r in self._by_key.items() if k == kind]

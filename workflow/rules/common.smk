@@ -14,7 +14,6 @@ ROWS = config["rows"]
 DATA = config["data"]
 DATASETS = list(DATA["datasets"])
 SPLITS = ["train", "val"]
-MS_MODELS = ("msnet_",)
 FIGURES = ["fig1", "fig4", "fig5"]
 PAPER_TABLES = [f"table{i}" for i in range(1, 9)]
 COST_TABLES = ["table1", "table2", "table3", "table4", "table5", "table6", "table7", "table8", "fig4", "fig5"]
@@ -35,14 +34,13 @@ wildcard_constraints:
     flowdir=r"flow(_[0-9.]+fps)?",
 
 
-from msnet.models.registry import model_facts
+from msnet.models.facts import MODELS, model_facts
+from msnet.models.registry import parse_overrides
 
 
 def check_rows():
     """Fail at parse time, naming the row, if a row's model is not registered or an override is malformed."""
-    from msnet.models.registry import list_models, parse_overrides
-
-    known = set(list_models())
+    known = set(MODELS)
     for row_id, row in ROWS.items():
         if row["model"] not in known:
             raise WorkflowError(f"row {row_id!r}: unknown model {row['model']!r}; registered: {', '.join(sorted(known))}")
@@ -63,7 +61,7 @@ check_rows()
 
 
 def row_has_ms(row):
-    return ROWS[row]["model"].startswith(MS_MODELS)
+    return model_facts(ROWS[row]["model"]).has("ms")
 
 
 def cost_jobs():
@@ -345,7 +343,7 @@ def train_inputs(wildcards):
 
 def pretrain_weights():
     """Backbone -> the appearance-pretraining stage's weights, for every backbone an experiment pretrains."""
-    archs = {model_facts(ROWS[r]["model"])["backbone"] for exp in EXPERIMENTS.values() for r in exp["rows"]
+    archs = {model_facts(ROWS[r]["model"]).backbone for exp in EXPERIMENTS.values() for r in exp["rows"]
              if exp.get("pretrained", TRAIN["pretrained"]) == "appearance"}
     return {arch: f"results/{PROFILE}/pretrain/{arch}.pth" for arch in sorted(archs - {None})}
 
@@ -356,7 +354,7 @@ def row_pretrained(exp, row_id):
     choice = exp.get("pretrained", TRAIN["pretrained"])
     if choice != "appearance":
         return choice
-    arch = model_facts(ROWS[row_id]["model"])["backbone"]
+    arch = model_facts(ROWS[row_id]["model"]).backbone
     return None if arch is None else f"results/{PROFILE}/pretrain/{arch}.pth"
 
 
