@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from msnet.measure.allocator import keep_freed_memory
+from msnet.core.allocator import keep_freed_memory
 
 RATIOS = {
     # name: (numerator benchmark, denominator benchmark, target, meaning)
@@ -33,7 +33,7 @@ def _threads():
 
 @pytest.fixture(scope="session", autouse=True)
 def _allocator():
-    """Time models as the run-time stage does: freed CPU memory kept for reuse (msnet.measure.allocator)."""
+    """Time models as the run-time stage does: freed CPU memory kept for reuse (msnet.core.allocator)."""
     return keep_freed_memory()
 
 

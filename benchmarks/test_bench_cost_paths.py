@@ -1,7 +1,7 @@
 """Speed of the correlation op, the MS module and full models on CPU (pytest-benchmark; ratios in conftest).
 
 The model benchmarks run with glibc keeping freed memory for reuse, as the run-time stage does
-(:mod:`msnet.measure.allocator`; conftest applies it once per session).
+(:mod:`msnet.core.allocator`; conftest applies it once per session).
 """
 
 import pytest

@@ -9,28 +9,22 @@ import os
 import sys
 from pathlib import Path
 
+from msnet.core.jsonio import write_json
+
 log = logging.getLogger("msnet")
 
 
 def _write_json(obj: dict, out: str | None) -> None:
     """Print ``obj`` as JSON and, with ``out``, also write it there atomically."""
     if out:
-        _write_json_quietly(obj, out)
+        write_json(out, obj)
     print(json.dumps(obj, indent=2, sort_keys=False))
-
-
-def _write_json_quietly(obj: dict, out: str | Path) -> None:
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n")
-    tmp.replace(path)  # atomic: an interrupted job never leaves a half-written result
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
     from msnet.measure.cost import model_cost
     from msnet.models.registry import parse_overrides
-    from msnet.provenance import provenance
+    from msnet.core.provenance import provenance
 
     overrides = parse_overrides(args.set)
     result = model_cost(args.model, frames=args.frames, size=args.size, classes=args.classes, overrides=overrides)
@@ -48,7 +42,7 @@ def cmd_cost_rows(args: argparse.Namespace) -> int:
     """Several config rows in one process (the workflow's cost stage): start-up is paid once, each row still gets
     its own result file."""
     from msnet.measure.cost import model_cost, row_overrides
-    from msnet.provenance import provenance
+    from msnet.core.provenance import provenance
 
     rows = json.loads(Path(args.rows).read_text()) if not args.rows.lstrip().startswith("{") else json.loads(args.rows)
     out = Path(args.out_dir)
@@ -58,7 +52,7 @@ def cmd_cost_rows(args: argparse.Namespace) -> int:
         result = {"row": row_id, **model_cost(row["model"], frames=row["frames"], size=args.size, classes=args.classes,
                                               overrides=overrides)}
         result["provenance"] = provenance({k: result[k] for k in ("model", "frames", "size", "classes", "overrides")})
-        _write_json_quietly(result, out / f"{row_id}.json")
+        write_json(out / f"{row_id}.json", result)
         log.info("%s (%s): %.3f GFLOPs, %.3f M parameters", row_id, args.spec, result["gflops"], result["mparams"])
         if result["unsupported_ops"]:
             log.warning("%s: fvcore could not count %s", row_id, ", ".join(result["unsupported_ops"]))
@@ -68,7 +62,7 @@ def cmd_cost_rows(args: argparse.Namespace) -> int:
 def cmd_runtime(args: argparse.Namespace) -> int:
     from msnet.measure.runtime import measure_runtime
     from msnet.models.registry import parse_overrides
-    from msnet.provenance import provenance
+    from msnet.core.provenance import provenance
 
     if args.threads:
         import torch
@@ -225,8 +219,8 @@ def cmd_motion(args: argparse.Namespace) -> int:
 
     from msnet.data.synth_writer import load_config
     from msnet.data.synthetic import SynthConfig
-    from msnet.measure.ms_motion import probe, video_example
-    from msnet.provenance import provenance
+    from msnet.analysis.motion import probe, video_example
+    from msnet.core.provenance import provenance
     from msnet.report.motion_figures import epe_figure, fig6
     from msnet.report.figures import save_figure
     from msnet.train import checkpoint as ckpt
@@ -328,7 +322,7 @@ def cmd_subset(args: argparse.Namespace) -> int:
 
 def cmd_flow_extract(args: argparse.Namespace) -> int:
     from msnet.flow.extract import FlowSettings, extract_flow_shard, merge_flow_lists
-    from msnet.measure.runtime import resolve_device
+    from msnet.core.device import pick_device
 
     if args.threads:
         import torch
@@ -339,7 +333,7 @@ def cmd_flow_extract(args: argparse.Namespace) -> int:
     else:
         settings = FlowSettings(method=args.method, size=tuple(args.size) if args.size else None, fps=args.fps,
                                 source_fps=args.source_fps, batch=args.batch)
-        device = "cpu" if args.method == "opencv" else str(resolve_device(args.device))
+        device = "cpu" if args.method == "opencv" else str(pick_device(args.device))
         shard, shards = args.shard
         result = extract_flow_shard(args.prepared, shard, shards, settings, args.lists, device,
                                     progress=not args.no_progress)
@@ -352,15 +346,15 @@ def cmd_flow_extract(args: argparse.Namespace) -> int:
 
 def cmd_flow_quality(args: argparse.Namespace) -> int:
     from msnet.flow.quality import flow_quality
-    from msnet.measure.runtime import resolve_device
-    from msnet.provenance import provenance
+    from msnet.core.device import pick_device
+    from msnet.core.provenance import provenance
 
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
     result = flow_quality(args.videos, args.pairs, args.speed_pairs, args.speed_size, args.runs,
-                          str(resolve_device(args.device)))
+                          str(pick_device(args.device)))
     result["provenance"] = provenance({"command": "flow quality"})
     _write_json(result, args.out)
     accuracy, speed = result["accuracy"], result["speed"]
@@ -397,8 +391,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from msnet.provenance import provenance
-    from msnet.train.distributed import pick_device
+    from msnet.core.provenance import provenance
+    from msnet.core.device import pick_device
     from msnet.train.evaluate import evaluate_checkpoint
 
     if args.threads:
@@ -419,7 +413,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_ensemble(args: argparse.Namespace) -> int:
-    from msnet.provenance import provenance
+    from msnet.core.provenance import provenance
     from msnet.train.clips import class_names
     from msnet.train.evaluate import ensemble
 

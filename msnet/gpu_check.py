@@ -48,6 +48,8 @@ from typing import Callable, Iterator
 import torch
 import torch.nn.functional as F
 
+from msnet.core.jsonio import write_json
+
 CHECKS = ("runtime_cuda", "ms_module_cuda_vs_cpu", "tvl1_cuda_vs_cpu", "amp_train_step", "ddp_nccl")
 MS_RTOL = 1e-4  # max |device - cpu| / max |cpu| per tensor: float32 on both sides, only the summation order differs
 MS_RTOL_FP64 = 1e-8  # the same in float64, where no rounding flips a ReLU mask (check_ms_module_cuda_vs_cpu)
@@ -500,31 +502,6 @@ def run_check(name: str, device: torch.device, sizes: Sizes) -> dict:
     return {"name": name, **result, "seconds": round(time.perf_counter() - start, 3)}
 
 
-def _jsonable(value: object) -> object:
-    """Strict JSON: non-finite floats as strings, tuples as lists."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def write_atomic(path: Path, report: dict) -> None:
-    """Temporary file in the same folder, then ``os.replace``: a reader never sees half a report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(_jsonable(report), f, indent=2, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _device_label(device: torch.device) -> str:
     from msnet.measure.runtime import cpu_name
 
@@ -532,7 +509,7 @@ def _device_label(device: torch.device) -> str:
 
 
 def _header(argv: list[str], device: torch.device, sizes: Sizes) -> dict:
-    from msnet.provenance import git_commit, versions
+    from msnet.core.provenance import git_commit, versions
 
     report = {
         "command": " ".join(["python", "-m", "msnet.gpu_check", *argv]),
@@ -596,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
         statuses = [c["status"] for c in report["checks"]]
         report.update(passed=statuses.count("pass"), failed=statuses.count("fail") + statuses.count("error"),
                       not_run=statuses.count("not run"), total_seconds=round(time.perf_counter() - start, 3))
-        write_atomic(args.out, report)  # after every check: a later hang or kill keeps what ran
+        write_json(args.out, report, strict=True)  # after every check: a later hang or kill keeps what ran
     print(_table(report["checks"]), file=sys.stderr)
     print(f"{report['passed']}/{len(report['checks'])} passed in {report['total_seconds']:.0f} s; report: {args.out}",
           file=sys.stderr)

@@ -14,11 +14,10 @@ from msnet.data.formats import DataError
 from msnet.data.integrity import IncompleteMedia
 from msnet.data.subset import balanced_subset, write_subset_lists
 from msnet.data.transforms import recipe
-from msnet.flow.extract import FlowSettings, extract_flow_shard, listed_videos, merge_flow_lists, output_folder, \
-    video_key
+from msnet.data.flow_store import count_fields, dequantize, quantize, read_flow_jpegs, video_key, write_flow_jpegs
+from msnet.flow.extract import FlowSettings, extract_flow_shard, listed_videos, merge_flow_lists, output_folder
 from msnet.flow.median import median5, median5_network, selection_network
 from msnet.flow.quality import accuracy, endpoint_errors
-from msnet.flow.quantize import count_fields, dequantize, quantize, read_flow_jpegs, write_flow_jpegs
 from msnet.flow.tvl1_opencv import flow_pairs
 from msnet.flow.tvl1_torch import tvl1
 

@@ -1,11 +1,10 @@
 """The motion check: geometry of the ground truth, and the MS displacement agreeing with known motion."""
 
 import numpy as np
-import pytest
 import torch
 
 from msnet import create_model
-from msnet.measure.ms_motion import _network_input, _truth_on_input, probe
+from msnet.analysis.motion import _network_input, _truth_on_input, probe
 
 
 def test_ground_truth_goes_through_evaluations_resize_and_crop_with_its_values_scaled():

@@ -7,7 +7,8 @@ import torch
 
 from msnet.cli import main
 from msnet.measure.memory import peak_memory
-from msnet.measure.runtime import measure_runtime, resolve_device
+from msnet.core.device import pick_device
+from msnet.measure.runtime import measure_runtime
 from msnet.report.audit import judge
 from msnet.report.claims import load_claims
 from msnet.report.measured import Measured
@@ -61,8 +62,8 @@ def test_two_stream_time_includes_tvl1_for_its_flow_fields():
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown on machines without CUDA")
 def test_cuda_without_a_gpu_is_a_clear_error_and_auto_falls_back():
     with pytest.raises(ValueError, match="no CUDA device"):
-        resolve_device("cuda")
-    assert resolve_device("auto").type == "cpu"
+        pick_device("cuda")
+    assert pick_device("auto").type == "cpu"
 
 
 def test_cli_runtime_json(tmp_path, capsys):

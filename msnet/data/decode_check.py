@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from msnet.core.jsonio import write_json
 from msnet.data.formats import SPLITS, DataError
 from msnet.data.formats.common import write_text
 from msnet.data.prepare import read_list
@@ -174,7 +175,7 @@ def check_decoding(prepared: str | Path, sample: int = 32, seed: int = 0, action
         "after_fix": {"checked": len(after), "wrong_videos": sum(r["verdict"] != "ok" for r in after)}, "unreadable_dropped": len(dropped),
         "count_corrected": sum(1 for m, n in counts.items() if n != entries[m]),
     }
-    (prepared / "decode_check.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_json(prepared / "decode_check.json", result, indent=2)
     return result
 
 

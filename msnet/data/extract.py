@@ -12,9 +12,11 @@ import json
 import os
 from pathlib import Path
 
+from msnet.core.jsonio import write_json
 from msnet.data.formats import SPLITS, DataError
 from msnet.data.formats.common import write_text
 from msnet.data.prepare import read_list
+from msnet.data.shards import merged, read_manifests, shard_of, write_manifest
 from msnet.data.video_io import VideoError, decode_all, write_frame_folder
 
 FRAMES = "frames"
@@ -44,11 +46,9 @@ def extract_shard(prepared: str | Path, shard: int, shards: int, short_side: int
                   progress: bool = True) -> dict:
     from tqdm import tqdm
 
-    if not 0 <= shard < shards:
-        raise ValueError(f"shard must be in [0, {shards}), got {shard}")
     prepared = Path(prepared)
     root = prepared_root(prepared)
-    mine = [m for i, m in enumerate(videos(prepared)) if i % shards == shard]
+    mine = shard_of(videos(prepared), shard, shards)
     manifest, errors = {}, {}
     for media in tqdm(mine, desc=f"extract {shard + 1}/{shards}", unit="video", disable=not progress):
         folder = folder_for(prepared, media)
@@ -63,9 +63,7 @@ def extract_shard(prepared: str | Path, shard: int, shards: int, short_side: int
         write_frame_folder(folder, frames, TEMPLATE, short_side)
         manifest[media] = len(frames)
     result = {"shard": shard, "shards": shards, "short_side": short_side, "frames": manifest, "errors": errors}
-    path = prepared / FRAMES / f"shard-{shard}-of-{shards}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1) + "\n")
+    write_manifest(prepared / FRAMES, result)
     return result
 
 
@@ -73,14 +71,8 @@ def merge_frame_lists(prepared: str | Path, shards: int) -> dict:
     """``frames/<split>.txt`` from the shard manifests; videos that failed to decode are left out and counted."""
     prepared = Path(prepared)
     root = prepared_root(prepared)
-    frames, errors = {}, {}
-    for shard in range(shards):
-        path = prepared / FRAMES / f"shard-{shard}-of-{shards}.json"
-        if not path.exists():
-            raise DataError(f"{path}: missing; run `python -m msnet extract-frames --shard {shard}/{shards}` first")
-        manifest = json.loads(path.read_text())
-        frames.update(manifest["frames"])
-        errors.update(manifest["errors"])
+    manifests = read_manifests(prepared / FRAMES, shards, "python -m msnet extract-frames --shard {shard}")
+    frames, errors = merged(manifests, "frames"), merged(manifests, "errors")
     counts = {}
     for split in SPLITS:
         lines = []
@@ -92,5 +84,5 @@ def merge_frame_lists(prepared: str | Path, shards: int) -> dict:
         write_text(prepared / FRAMES / f"{split}.txt", lines)
         counts[split] = len(lines)
     summary = {"videos": len(frames), "failed": errors, "lists": counts}
-    (prepared / FRAMES / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    write_json(prepared / FRAMES / "summary.json", summary, indent=1)
     return summary

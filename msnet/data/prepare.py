@@ -12,10 +12,10 @@ The decode check (``decode_check.py``) turns ``listed/`` into the final ``<split
 from __future__ import annotations
 
 import csv
-import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from msnet.core.jsonio import write_json
 from msnet.data.formats import SPLITS, DataError, Entry, Problems, class_index, get_format
 from msnet.data.formats.common import write_text
 from msnet.data.integrity import IncompleteMedia, check_not_truncated, count_numbered
@@ -92,7 +92,7 @@ def prepare(dataset: str, root: str | Path, out: str | Path, class_order: str = 
     _write_skipped(out / "skipped.csv", problems.skipped)
     summary["skipped"] = len(problems.skipped)
     summary["skipped_by_reason"] = _count_by(problems.skipped, "reason")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(out / "summary.json", summary, indent=2)
     return summary
 
 

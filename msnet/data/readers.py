@@ -16,8 +16,8 @@ import torch
 
 from msnet.data.formats import DataError
 from msnet.data.video_io import VideoError, decode_indices
-from msnet.flow.quantize import TEMPLATES as FLOW_TEMPLATES
-from msnet.flow.quantize import read_flow_jpegs
+from msnet.data.flow_store import TEMPLATES as FLOW_TEMPLATES
+from msnet.data.flow_store import read_flow_jpegs
 
 FRAME_TEMPLATES = ("{:05d}.jpg", "img_{:05d}.jpg", "{:06d}.jpg")  # SSv1, extracted frames (TSN/TSM), SSv2 (TSM)
 BACKENDS = ("decord", "pyav")

@@ -7,11 +7,11 @@ those in list order: deterministic, balanced, and a prefix of the full list's or
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from pathlib import Path
 
+from msnet.core.jsonio import write_json
 from msnet.data.formats import SPLITS, DataError
 from msnet.data.formats.common import write_text
 from msnet.data.prepare import read_list
@@ -46,5 +46,5 @@ def write_subset_lists(prepared: str | Path, counts: dict[str, int], out: str = 
         write_text(prepared / out / f"{split}.txt", [f"{m} {n} {label}" for m, n, label in kept])
         summary["splits"][split] = {"listed": len(items), "kept": len(kept),
                                     "classes": len({label for _, _, label in kept})}
-    (prepared / out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    write_json(prepared / out / "summary.json", summary, indent=1)
     return summary

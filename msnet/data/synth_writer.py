@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from msnet.core.jsonio import write_json
 from msnet.data.formats import Format, Record, get_format
 from msnet.data.motion_classes import CLASSES
 from msnet.data.synthetic import SynthConfig, generate_video
@@ -100,7 +101,7 @@ def write_benchmark(fmt_name: str, out: str | Path, cfg: SynthConfig, videos: in
         "splits": {s: sum(r.split == s for r in listed) for s in ("train", "val")},
         "ground_truth": f"{GROUND_TRUTH}/<key>.npz (affine: sprite->frame map per frame and layer; ids: visible layer)",
     }
-    (root / "synthetic.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(root / "synthetic.json", summary, indent=2)
     return summary
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from msnet.data.shards import written_whole
+
 # Container suffix -> (encoder, pixel format, encoder options), matching what each provider ships.
 CODECS: dict[str, tuple[str, str, dict]] = {
     ".mp4": ("libx264", "yuv420p", {"crf": "18", "preset": "veryfast"}),  # Kinetics: H.264 MP4
@@ -65,22 +67,15 @@ def write_frame_folder(folder: str | Path, frames: np.ndarray, template: str = "
                        short_side: int | None = None) -> None:
     """Write frames as 1-based JPEGs (quality 90), optionally resized to a short side; atomic: the folder appears
     complete or not at all, so a killed job leaves nothing that looks done."""
-    import shutil
-
     from PIL import Image
 
-    folder = Path(folder)
-    partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    for i, frame in enumerate(frames, 1):
-        image = Image.fromarray(frame)
-        if short_side:
-            scale = short_side / min(image.size)
-            image = image.resize((round(image.width * scale), round(image.height * scale)), Image.BILINEAR)
-        image.save(partial / template.format(i), quality=90)
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.rename(folder)
+    with written_whole(Path(folder)) as partial:
+        for i, frame in enumerate(frames, 1):
+            image = Image.fromarray(frame)
+            if short_side:
+                scale = short_side / min(image.size)
+                image = image.resize((round(image.width * scale), round(image.height * scale)), Image.BILINEAR)
+            image.save(partial / template.format(i), quality=90)
 
 
 def _open(path: str | Path):

@@ -1,7 +1,7 @@
 """Flow extraction: every video of a prepared list folder -> a folder of TV-L1 flow JPEGs, then flow lists.
 
 Like ``dense_flow`` (TSN's tool): grayscale frames (optionally resized first, its ``-w/-h``), flow between
-consecutive frames (step 1), bound-20 JPEG storage (:mod:`msnet.flow.quantize`). ``fps`` resamples the frames
+consecutive frames (step 1), bound-20 JPEG storage (:mod:`msnet.data.flow_store`). ``fps`` resamples the frames
 first (Table 6's "low" variant: 3 fps, i.e. every 4th frame of a 12 fps SSv1 video). Work is split into shards
 (video ``i`` goes to shard ``i % shards``), each resumable (a video's folder is renamed into place only when
 complete) and writing a manifest; :func:`merge_flow_lists` then writes ``<out>/<split>.txt`` with the number of flow
@@ -11,9 +11,7 @@ manifest and the merged summary, never silently dropped.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -21,14 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
+from msnet.core.jsonio import write_json
 from msnet.data.extract import prepared_root
 from msnet.data.formats import SPLITS, DataError
 from msnet.data.formats.common import write_text
 from msnet.data.integrity import IncompleteMedia
 from msnet.data.prepare import read_list
 from msnet.data.readers import read_frames
+from msnet.data.flow_store import BOUND, count_fields, write_flow_jpegs
+from msnet.data.shards import merged, read_manifests, shard_of, write_manifest, written_whole
 from msnet.data.video_io import VideoError, decode_all
-from msnet.flow.quantize import BOUND, count_fields, write_flow_jpegs
 
 METHODS = ("torch", "opencv")
 
@@ -127,28 +127,15 @@ def output_folder(prepared: Path, name: str, media: str) -> Path:
     return prepared / name / Path(media.replace("../", "up/")).with_suffix("")
 
 
-def video_key(media: str) -> str:
-    """The video a list entry stands for, the same for its frames, its video file and its flow folder (what an
-    ensemble of an RGB and a flow stream matches scores on): the path after the last ``flow``/``flow_<r>fps``
-    folder, else the path itself; suffix dropped."""
-    parts = Path(media).parts
-    marks = [i for i, part in enumerate(parts) if re.fullmatch(r"flow(_[0-9.]+fps)?", part)]
-    if not marks or marks[-1] + 1 == len(parts):
-        return str(Path(media).with_suffix(""))
-    return str(Path(*parts[marks[-1] + 1:]).with_suffix("")).replace("up/", "../")
-
-
 def extract_flow_shard(prepared: str | Path, shard: int, shards: int, settings: FlowSettings, lists: str = "",
                        device: str = "cpu", progress: bool = True) -> dict:
     """Flow folders for this shard's videos (those already complete are kept) and the shard's manifest."""
     from tqdm import tqdm
 
-    if not 0 <= shard < shards:
-        raise ValueError(f"shard must be in [0, {shards}), got {shard}")
     prepared = Path(prepared)
     root = prepared_root(prepared)
     name = flow_folder_name(settings.fps)
-    mine = [item for i, item in enumerate(listed_videos(prepared, lists)) if i % shards == shard]
+    mine = shard_of(listed_videos(prepared, lists), shard, shards)
     fields, errors, pending = {}, {}, []
     start, pairs = time.time(), 0
     bar = tqdm(total=len(mine), desc=f"flow {shard + 1}/{shards}", unit="video", disable=not progress)
@@ -159,7 +146,8 @@ def extract_flow_shard(prepared: str | Path, shard: int, shards: int, settings: 
             return
         flows = compute_flows([gray for _, gray in pending], settings, device)
         for (media, _), flow in zip(pending, flows):
-            _write_atomic(output_folder(prepared, name, media), flow, settings.bound)
+            with written_whole(output_folder(prepared, name, media)) as partial:
+                write_flow_jpegs(partial, flow, settings.bound)
             fields[media] = len(flow)
             pairs += len(flow)
         bar.update(len(pending))
@@ -197,17 +185,8 @@ def extract_flow_shard(prepared: str | Path, shard: int, shards: int, settings: 
               "fields": fields, "errors": errors, "recomputed": recomputed, "computed_pairs": pairs,
               "seconds": round(seconds, 1),
               "seconds_per_pair": round(seconds / pairs, 4) if pairs else None}
-    path = prepared / name / f"shard-{shard}-of-{shards}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1) + "\n")
+    write_manifest(prepared / name, result)
     return result
-
-
-def _write_atomic(folder: Path, flow: np.ndarray, bound: float) -> None:
-    partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    write_flow_jpegs(partial, flow, bound)
-    os.replace(partial, folder)
 
 
 def merge_flow_lists(prepared: str | Path, shards: int, fps: float | None = None, lists: str = "") -> dict:
@@ -215,17 +194,10 @@ def merge_flow_lists(prepared: str | Path, shards: int, fps: float | None = None
     prepared = Path(prepared)
     root = prepared_root(prepared)
     name = flow_folder_name(fps)
-    fields, errors, recomputed, seconds, pairs = {}, {}, {}, 0.0, 0
-    for shard in range(shards):
-        path = prepared / name / f"shard-{shard}-of-{shards}.json"
-        if not path.exists():
-            raise DataError(f"{path}: missing; run `python -m msnet flow extract --shard {shard}/{shards}` first")
-        manifest = json.loads(path.read_text())
-        fields.update(manifest["fields"])
-        errors.update(manifest["errors"])
-        recomputed.update(manifest.get("recomputed", {}))
-        seconds += manifest["seconds"]
-        pairs += manifest["computed_pairs"]
+    manifests = read_manifests(prepared / name, shards, "python -m msnet flow extract --shard {shard}")
+    fields, errors, recomputed = (merged(manifests, key) for key in ("fields", "errors", "recomputed"))
+    seconds = sum(manifest["seconds"] for manifest in manifests)
+    pairs = sum(manifest["computed_pairs"] for manifest in manifests)
     counts = {}
     for split in SPLITS:
         lines = [f"{os.path.relpath(output_folder(prepared, name, media), root)} {fields[media]} {label}"
@@ -233,6 +205,6 @@ def merge_flow_lists(prepared: str | Path, shards: int, fps: float | None = None
         write_text(prepared / name / f"{split}.txt", lines)
         counts[split] = len(lines)
     summary = {"videos": len(fields), "failed": errors, "recomputed": recomputed, "lists": counts,
-               "computed_pairs": pairs, "seconds": round(seconds, 1), "settings": manifest["settings"]}
-    (prepared / name / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+               "computed_pairs": pairs, "seconds": round(seconds, 1), "settings": manifests[-1]["settings"]}
+    write_json(prepared / name / "summary.json", summary, indent=1)
     return summary

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import torch
 
-from msnet.flow.quantize import dequantize, quantize
+from msnet.data.flow_store import dequantize, quantize
 from msnet.flow.tvl1_opencv import flow_pairs
 from msnet.flow.tvl1_torch import TVL1Params, tvl1
 

@@ -13,7 +13,7 @@ import ctypes
 
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from msnet.measure.allocator import glibc
+from msnet.core.allocator import glibc
 
 
 class _MallInfo2(ctypes.Structure):

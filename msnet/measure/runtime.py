@@ -4,7 +4,7 @@ Protocol (paper Sec. 4.4: "batch size 1, 224x224 input, no data loading, one GPU
 inference mode, eval mode, random input already on the device, ``warmup`` untimed runs,
 then ``runs`` timed runs. On CUDA each run is timed with CUDA events after a
 synchronisation; on CPU with ``time.perf_counter`` and the thread count recorded, with glibc told to keep
-freed memory for reuse (:mod:`msnet.measure.allocator`: otherwise page faults on fresh activation
+freed memory for reuse (:mod:`msnet.core.allocator`: otherwise page faults on fresh activation
 memory are a fifth of a ResNet-50's CPU time; ``reuse_freed_memory=False`` measures the default).
 Reported: median and spread (min, 10th/90th percentile, max) in ms, videos per second
 (``batch / median``), and the device by name.
@@ -34,23 +34,15 @@ import time
 
 import torch
 
+from msnet.core.allocator import keep_freed_memory
+from msnet.core.device import pick_device
 from msnet.flow.timing import time_tvl1
-from msnet.measure.allocator import keep_freed_memory
 from msnet.measure.memory import peak_memory
 from msnet.models import fused_kernel
 from msnet.models.factory import create_model
 from msnet.models.facts import model_facts
 
 MODES = ("inference", "train")
-
-
-def resolve_device(device: str) -> torch.device:
-    """``auto`` -> CUDA when available, else CPU; ``cuda`` without a GPU raises."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("--device cuda asked for, but torch sees no CUDA device; use --device cpu or auto")
-    return torch.device(device)
 
 
 def cpu_name() -> str:
@@ -171,9 +163,9 @@ def measure_runtime(
         raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
     if runs < 1 or warmup < 0:
         raise ValueError("runs must be >= 1 and warmup >= 0")
-    dev = resolve_device(device)
+    dev = pick_device(device)
     facts = model_facts(name)
-    # on the CPU, freed activations are reused as CUDA's caching allocator reuses them (msnet.measure.allocator)
+    # on the CPU, freed activations are reused as CUDA's caching allocator reuses them (msnet.core.allocator)
     allocator = keep_freed_memory() if dev.type == "cpu" and reuse_freed_memory else {"allocator": "default", "tuned": False}
     overrides = dict(overrides or {})
     common = dict(size=size, batch=batch, classes=classes, dev=dev, mode=mode, channels_last=channels_last)

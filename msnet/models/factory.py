@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
+import importlib
 
 from torch import nn
 
-import msnet.models.builders  # noqa: F401  (registration)
 from msnet.models.registry import BUILDERS
+
+importlib.import_module("msnet.models.builders")  # the builders register themselves on import
 
 
 def list_models(pattern: str = "*") -> list[str]:

@@ -19,7 +19,7 @@ import json
 import statistics
 from pathlib import Path
 
-from msnet.provenance import provenance
+from msnet.core.provenance import provenance
 from msnet.report.accuracy_table import eval_key, fingerprint, train_record_for
 from msnet.report.statistics import detectable_drop, drop_threshold, interval
 

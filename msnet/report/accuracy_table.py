@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from msnet.models.facts import models_have
-from msnet.provenance import spec_hash
+from msnet.core.provenance import spec_hash
 from msnet.report.claims import paper_value_of
 from msnet.report.statistics import direction_verdict, interval, learned, paired_difference
 

@@ -45,7 +45,7 @@ def flow_markdown(quality: dict, summaries: list[str]) -> str:
         "# TV-L1 optical flow", "",
         "Both paths run OpenCV's Dual TV-L1 with its defaults (docs/flow.md); the two-stream rows train on the "
         "PyTorch path's flow, stored as dense_flow does (bound 20, JPEG).", "",
-        f"## Accuracy against the synthetic benchmark's exact motion", "",
+        "## Accuracy against the synthetic benchmark's exact motion", "",
         f"{accuracy['videos']} synthetic videos x {accuracy['pairs_per_video']} frame pairs at "
         f"{accuracy['size'][0]}x{accuracy['size'][1]}; end-point error in pixels, over all pixels and over moving "
         f"pixels (ground truth >= {accuracy['moving_threshold_px']} px).", "",

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from msnet.core.device import pick_device
+
 
 @dataclass(frozen=True)
 class Context:
@@ -18,19 +20,6 @@ class Context:
     @property
     def main(self) -> bool:
         return self.rank == 0
-
-
-def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
-    """``auto``: this process's CUDA device when there is one, else the CPU. ``cuda`` without a GPU raises."""
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise RuntimeError("--device cuda was asked for but torch sees no GPU")
-        return torch.device("cuda", local_rank if name == "cuda" else int(name.split(":")[1]))
-    if name != "cpu":
-        raise ValueError(f"device must be auto, cpu or cuda[:N], got {name!r}")
-    return torch.device("cpu")
 
 
 def setup(device: str = "auto") -> Context:

@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from msnet.data.dataset import collate_skipping, read_skips
+from msnet.data.flow_store import video_key
 from msnet.train import checkpoint as ckpt
 from msnet.train.clips import PROTOCOLS, class_names, evaluation_set
 from msnet.train.metrics import summarize
@@ -84,8 +85,6 @@ def save_scores(path: str | Path, scores: torch.Tensor, labels: torch.Tensor, me
 def ensemble(paths: list[str | Path], class_list: list[str], softmax: bool = False) -> dict:
     """Average the saved per-video scores of several evaluations (the paper's 8f + 16f 'En' rows, and the two-stream
     late fusion of an RGB and a flow stream)."""
-    from msnet.flow.extract import video_key
-
     members = [ckpt.load(p) for p in paths]
     first = members[0]
     order = {video_key(m): i for i, m in enumerate(first["media"])}  # RGB and flow entries of one video match

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from msnet import create_model
+from msnet.models.factory import create_model
 
 
 def build_model(spec: dict, load_pretrained: bool = False):

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from msnet.data.appearance import CLASSES, generate_stills
 from msnet.data.transforms import IMAGENET_MEAN, IMAGENET_STD
-from msnet.provenance import provenance, spec_hash
+from msnet.core.provenance import provenance, spec_hash
 from msnet.train import checkpoint as ckpt
 from msnet.train.recipes import PRECISIONS, warmup_cosine
 

@@ -102,7 +102,7 @@ rule figures:
 rule ms_motion:
     input:
         run=f"results/{{profile}}/train/{{experiment}}/{{row}}/seed{MOTION.get('seed', 0)}/train.json",
-        code=package_code("measure/ms_motion.py", "report/motion_figures.py", "data/synthetic.py"),
+        code=package_code("analysis/motion.py", "report/motion_figures.py", "data/synthetic.py"),
     output:
         result="results/{profile}/motion/{experiment}/{row}.json",
         figures=report(

@@ -2,7 +2,7 @@
 # It takes every core it is given, so timed jobs never share the machine.
 rule runtime:
     input:
-        code=package_code("models/*.py", "measure/runtime.py", "measure/allocator.py", "measure/memory.py",
+        code=package_code("models/*.py", "measure/runtime.py", "core/allocator.py", "measure/memory.py",
                           "flow/timing.py", "flow/tvl1_torch.py", "flow/median.py"),
         kernel=str(REPO / "ext" / "motion_squeeze_cpu.c"),
     output:

@@ -8,6 +8,7 @@ the mapping; the round trip loses at most half a step (0.078 px at bound 20) plu
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -76,3 +77,14 @@ def count_fields(folder: Path) -> int:
     if xs != ys:
         raise DataError(f"{folder}: {xs} flow_x files but {ys} flow_y files")
     return xs
+
+
+def video_key(media: str) -> str:
+    """The video a list entry stands for, the same for its frames, its video file and its flow folder (what an
+    ensemble of an RGB and a flow stream matches scores on): the path after the last ``flow``/``flow_<r>fps``
+    folder, else the path itself; suffix dropped."""
+    parts = Path(media).parts
+    marks = [i for i, part in enumerate(parts) if re.fullmatch(r"flow(_[0-9.]+fps)?", part)]
+    if not marks or marks[-1] + 1 == len(parts):
+        return str(Path(media).with_suffix(""))
+    return str(Path(*parts[marks[-1] + 1:]).with_suffix("")).replace("up/", "../")
