@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from msnet.core.errors import BadValue
+from msnet.core.errors import UsageError
 from msnet.core.jsonio import write_json
 
 log = logging.getLogger("msnet")
@@ -98,7 +100,7 @@ def _reference(text: str | None) -> tuple[str, int] | None:
         return None
     model, sep, frames = text.partition(":")
     if not sep or not frames.isdigit():
-        raise ValueError(f"--reference {text!r} must look like MODEL:FRAMES, e.g. msnet_r50:8")
+        raise BadValue(f"--reference {text!r} must look like MODEL:FRAMES, e.g. msnet_r50:8")
     return model, int(frames)
 
 
@@ -117,7 +119,7 @@ def _measured(args: argparse.Namespace):
     for item in getattr(args, "ensemble", []):
         row, sep, members = item.partition("=")
         if not sep or not members:
-            raise ValueError(f"--ensemble {item!r} must look like ROW=MEMBER,MEMBER")
+            raise BadValue(f"--ensemble {item!r} must look like ROW=MEMBER,MEMBER")
         ensembles[row] = members.split(",")
     measured.add_ensembles(ensembles)
     return measured
@@ -262,7 +264,7 @@ def yaml_overrides(items: list[str]) -> dict:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep:
-            raise ValueError(f"override {item!r} must look like KEY=VALUE")
+            raise BadValue(f"override {item!r} must look like KEY=VALUE")
         value = yaml.safe_load(value)
         out[key] = tuple(value) if isinstance(value, list) else value
     return out
@@ -712,9 +714,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
     try:
         return args.func(args)
-    except (KeyError, TypeError, ValueError, FileNotFoundError) as err:
-        log.error("%s", err.args[0] if isinstance(err, KeyError) and err.args else err)
+    except (UsageError, FileNotFoundError) as err:  # the input or the request is wrong: say so in one line
+        log.error("%s", err)
         return 2
+    # anything else is a bug: its traceback propagates
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from msnet.core.errors import BadValue
 from msnet.data.motion_classes import class_names
 from msnet.data.sampling import segment_val
 from msnet.data.synthetic import SynthConfig, generate_video, ground_truth_flow
@@ -34,7 +35,7 @@ def first_ms_module(model: torch.nn.Module) -> MotionSqueeze:
     for module in model.modules():
         if isinstance(module, MotionSqueeze):
             return module
-    raise ValueError(f"{type(model).__name__} has no MS module")
+    raise BadValue(f"{type(model).__name__} has no MS module")
 
 
 def displacement_maps(model: torch.nn.Module, clip: torch.Tensor, crop: int) -> torch.Tensor:
@@ -121,9 +122,9 @@ def video_example(model: torch.nn.Module, path: str, frames: int, crop: int, dat
     try:
         decoded = decode_all(path)
     except VideoError as err:  # the CLI reports ValueErrors as one line naming the file
-        raise ValueError(str(err)) from err
+        raise BadValue(str(err)) from err
     if len(decoded) < 2:
-        raise ValueError(f"{path}: {len(decoded)} frame(s); the MS module needs at least two")
+        raise BadValue(f"{path}: {len(decoded)} frame(s); the MS module needs at least two")
     picks = segment_val(len(decoded), frames)[0] - 1
     clip, shown = _network_input(decoded[picks], dataset, crop)
     return _example(Path(path).name, shown, None, {"model": displacement_maps(model, clip, crop)})

@@ -23,3 +23,7 @@ class UnknownName(UsageError, KeyError):
 
 class MissingFile(UsageError, FileNotFoundError):
     """An input file that is not there; the message says where it comes from."""
+
+
+class UnknownOption(UsageError, TypeError):
+    """A keyword option a constructor or recipe does not take; the message lists the accepted ones."""

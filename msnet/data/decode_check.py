@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from msnet.core.errors import BadValue
 from msnet.core.jsonio import write_json
 from msnet.data.formats import SPLITS, DataError
 from msnet.data.formats.common import write_text
@@ -105,7 +106,7 @@ def check_decoding(prepared: str | Path, sample: int = 32, seed: int = 0, action
     from tqdm import tqdm
 
     if action not in ACTIONS:
-        raise ValueError(f"action must be one of {ACTIONS}, got {action!r}")
+        raise BadValue(f"action must be one of {ACTIONS}, got {action!r}")
     prepared = Path(prepared)
     summary_path = prepared / "summary.json"
     if not summary_path.exists():

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from msnet.core.errors import BadValue
+
 
 @dataclass(frozen=True)
 class MotionClass:
@@ -42,7 +44,7 @@ class MotionClass:
             return 1.0 - np.abs(2.0 * u - 1.0), zero, zero
         if self.kind == "still":
             return zero, zero, zero
-        raise ValueError(f"unknown motion kind {self.kind!r}")
+        raise BadValue(f"unknown motion kind {self.kind!r}")
 
 
 _DIRECTIONS = [  # (words, angle in image axes: y points down, so "up" is -90 degrees)
@@ -69,7 +71,7 @@ def class_names(count: int | None = None) -> list[str]:
     """The first ``count`` class names in provider order (all when None)."""
     count = len(CLASSES) if count is None else count
     if not 1 <= count <= len(CLASSES):
-        raise ValueError(f"classes must be between 1 and {len(CLASSES)}, got {count}")
+        raise BadValue(f"classes must be between 1 and {len(CLASSES)}, got {count}")
     return [c.name for c in CLASSES[:count]]
 
 

@@ -15,6 +15,7 @@ import csv
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from msnet.core.errors import BadValue
 from msnet.core.jsonio import write_json
 from msnet.data.formats import SPLITS, DataError, Entry, Problems, class_index, get_format
 from msnet.data.formats.common import write_text
@@ -48,7 +49,7 @@ def prepare(dataset: str, root: str | Path, out: str | Path, class_order: str = 
     from tqdm import tqdm
 
     if verify not in VERIFY:
-        raise ValueError(f"verify must be one of {VERIFY}, got {verify!r}")
+        raise BadValue(f"verify must be one of {VERIFY}, got {verify!r}")
     root, out = Path(root), Path(out)
     if not root.is_dir():
         raise DataError(f"{root}: dataset root not found")

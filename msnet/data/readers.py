@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from msnet.core.errors import BadValue
 from msnet.data.formats import DataError
 from msnet.data.video_io import VideoError, decode_indices
 from msnet.data.flow_store import TEMPLATES as FLOW_TEMPLATES
@@ -56,7 +57,7 @@ def read_video(path: Path, indices, backend: str = "decord") -> torch.Tensor:
     if backend == "pyav":
         return torch.from_numpy(decode_indices(path, zero_based)).permute(0, 3, 1, 2)
     if backend != "decord":
-        raise ValueError(f"video backend must be one of {BACKENDS}, got {backend!r}")
+        raise BadValue(f"video backend must be one of {BACKENDS}, got {backend!r}")
     try:
         import decord
     except ImportError:

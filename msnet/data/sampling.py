@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from msnet.core.errors import BadValue
+
 DENSE_WINDOW = 64  # I3D-style window of the dense protocol (Kinetics)
 
 
@@ -82,7 +84,7 @@ def sample(protocol: str, n: int, T: int, rng: np.random.Generator, L: int = 1, 
     """Frame ids (clips, T*L) for a named protocol: train | val | test | twice | random_clips | dense | dense_val | dense_test |
     uniform_test."""
     if n < 1:
-        raise ValueError(f"a video with {n} frames cannot be sampled")
+        raise BadValue(f"a video with {n} frames cannot be sampled")
     starts = {
         "train": lambda: segment_train(n, T, rng, L),
         "val": lambda: segment_val(n, T, L),
@@ -95,5 +97,5 @@ def sample(protocol: str, n: int, T: int, rng: np.random.Generator, L: int = 1, 
         "uniform_test": lambda: uniform_test(n, T, clips),
     }
     if protocol not in starts:
-        raise ValueError(f"unknown sampling protocol {protocol!r}; known: {', '.join(starts)}")
+        raise BadValue(f"unknown sampling protocol {protocol!r}; known: {', '.join(starts)}")
     return expand(starts[protocol](), n, L)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence, TypeVar
 
+from msnet.core.errors import BadValue
 from msnet.core.jsonio import write_json
 from msnet.data.formats import DataError
 
@@ -24,7 +25,7 @@ Item = TypeVar("Item")
 def shard_of(items: Sequence[Item], shard: int, shards: int) -> list[Item]:
     """The items shard ``shard`` of ``shards`` works on."""
     if not 0 <= shard < shards:
-        raise ValueError(f"shard must be in [0, {shards}), got {shard}")
+        raise BadValue(f"shard must be in [0, {shards}), got {shard}")
     return [item for i, item in enumerate(items) if i % shards == shard]
 
 

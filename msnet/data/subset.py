@@ -11,6 +11,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
+from msnet.core.errors import BadValue
 from msnet.core.jsonio import write_json
 from msnet.data.formats import SPLITS, DataError
 from msnet.data.formats.common import write_text
@@ -20,7 +21,7 @@ from msnet.data.prepare import read_list
 def balanced_subset(items: list[tuple[str, int, int]], count: int) -> list[tuple[str, int, int]]:
     """``count`` items, spread evenly over the labels present (all items when ``count`` >= their number)."""
     if count <= 0:
-        raise ValueError(f"a subset needs a positive count, got {count}")
+        raise BadValue(f"a subset needs a positive count, got {count}")
     per_class = math.ceil(count / len({label for _, _, label in items}))
     taken, kept = Counter(), []
     for item in items:
@@ -35,7 +36,7 @@ def write_subset_lists(prepared: str | Path, counts: dict[str, int], out: str = 
     prepared = Path(prepared)
     unknown = set(counts) - set(SPLITS)
     if unknown:
-        raise ValueError(f"subset counts for unknown splits {sorted(unknown)}; splits are {SPLITS}")
+        raise BadValue(f"subset counts for unknown splits {sorted(unknown)}; splits are {SPLITS}")
     summary = {"source": lists or "decode-checked lists", "splits": {}}
     for split in SPLITS:
         source = prepared / lists / f"{split}.txt"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from msnet.core.errors import BadValue, MissingFile
 from msnet.core.jsonio import write_json
 from msnet.data.formats import Format, Record, get_format
 from msnet.data.motion_classes import CLASSES
@@ -26,7 +27,7 @@ VAL_EVERY = 5  # by default one video in five of every class is held out for val
 def records(fmt: Format, cfg: SynthConfig, videos: int, seed: int, val_every: int = VAL_EVERY) -> list[Record]:
     """The benchmark's videos: class ``i % classes``; one in ``val_every`` of each class held out for validation."""
     if val_every < 2:
-        raise ValueError(f"val_every must be at least 2 (one video in N held out), got {val_every}")
+        raise BadValue(f"val_every must be at least 2 (one video in N held out), got {val_every}")
     out = []
     for index in range(videos):
         group = index // cfg.classes
@@ -71,7 +72,7 @@ def write_benchmark(fmt_name: str, out: str | Path, cfg: SynthConfig, videos: in
     from tqdm import tqdm
 
     if videos < 1:
-        raise ValueError(f"videos must be at least 1, got {videos}")
+        raise BadValue(f"videos must be at least 1, got {videos}")
     root, fmt = Path(out), get_format(fmt_name)
     listed = records(fmt, cfg, videos, seed, val_every)
     todo = [r for r in listed if not ground_truth_path(root, r.key).exists()]
@@ -132,6 +133,6 @@ def load_config(root: str | Path) -> SynthConfig:
     """The generator settings a written benchmark was made with (its ``synthetic.json``), to generate more like it."""
     path = Path(root) / "synthetic.json"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: {root} is not a benchmark written by `python -m msnet synth`")
+        raise MissingFile(f"{path} not found: {root} is not a benchmark written by `python -m msnet synth`")
     written = json.loads(path.read_text())["config"]
     return SynthConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in written.items()})  # JSON has no tuples

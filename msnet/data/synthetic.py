@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from msnet.core.errors import BadValue
 from msnet.data.motion_classes import CLASSES, MotionClass
 
 
@@ -45,12 +46,12 @@ class SynthConfig:
 
     def __post_init__(self):
         if self.height % 2 or self.width % 2 or self.height < 16 or self.width < 16:
-            raise ValueError(f"size must be even and at least 16x16 (video encoders need even sizes), got "
+            raise BadValue(f"size must be even and at least 16x16 (video encoders need even sizes), got "
                              f"{self.height}x{self.width}")
         if self.frames < 4:
-            raise ValueError(f"frames must be at least 4, got {self.frames}")
+            raise BadValue(f"frames must be at least 4, got {self.frames}")
         if not 1 <= self.classes <= len(CLASSES):
-            raise ValueError(f"classes must be between 1 and {len(CLASSES)}, got {self.classes}")
+            raise BadValue(f"classes must be between 1 and {len(CLASSES)}, got {self.classes}")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
 
+from msnet.core.errors import BadValue
+
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 FLOW_MEAN, FLOW_STD = (0.5,), (0.226,)  # TSN flow: mean of ImageNet stds, on [0, 1] inputs
 SCALES = (1.0, 0.875, 0.75, 0.66)
@@ -71,7 +73,7 @@ def flip(clip: torch.Tensor, label: int, policy: str, rng: np.random.Generator, 
     get their x component inverted.
     """
     if policy not in FLIP_POLICIES:
-        raise ValueError(f"flip policy must be one of {FLIP_POLICIES}, got {policy!r}")
+        raise BadValue(f"flip policy must be one of {FLIP_POLICIES}, got {policy!r}")
     if policy == "none" or (policy == "exclude" and label in SOMETHING_LEFT_RIGHT) or rng.random() >= 0.5:
         return clip, label
     clip = TF.horizontal_flip(clip)
@@ -113,7 +115,7 @@ class ClipTransform:
         elif self.crops == 3:
             views = three_crops(clip, self.crop)
         else:
-            raise ValueError(f"crops must be 1 or 3, got {self.crops}")
+            raise BadValue(f"crops must be 1 or 3, got {self.crops}")
         return torch.stack([normalize(v, mean, std) for v in views]), label
 
 

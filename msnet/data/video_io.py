@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from msnet.core.errors import BadValue, UsageError
 from msnet.data.shards import written_whole
 
 # Container suffix -> (encoder, pixel format, encoder options), matching what each provider ships.
@@ -23,7 +24,7 @@ CODECS: dict[str, tuple[str, str, dict]] = {
 AVI_B_FRAMES = 2  # the case decord gets wrong on random access: the decode check must catch it
 
 
-class VideoError(RuntimeError):
+class VideoError(UsageError, RuntimeError):
     """A video that cannot be opened or decoded; the message names the file."""
 
 
@@ -45,7 +46,7 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float = 12.0) -> None
 
     path = Path(path)
     if path.suffix not in CODECS:
-        raise ValueError(f"{path}: no codec for suffix {path.suffix!r}; known: {', '.join(CODECS)}")
+        raise BadValue(f"{path}: no codec for suffix {path.suffix!r}; known: {', '.join(CODECS)}")
     codec, pix_fmt, options = CODECS[path.suffix]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.stem + ".partial" + path.suffix)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from msnet.core.errors import BadValue
 from msnet.core.jsonio import write_json
 from msnet.data.extract import prepared_root
 from msnet.data.formats import SPLITS, DataError
@@ -46,9 +47,9 @@ class FlowSettings:
 
     def __post_init__(self):
         if self.method not in METHODS:
-            raise ValueError(f"flow method must be one of {METHODS}, got {self.method!r}")
+            raise BadValue(f"flow method must be one of {METHODS}, got {self.method!r}")
         if self.fps is not None and not 0 < self.fps <= self.source_fps:
-            raise ValueError(f"fps must be in (0, source_fps={self.source_fps}], got {self.fps}")
+            raise BadValue(f"fps must be in (0, source_fps={self.source_fps}], got {self.fps}")
 
     @property
     def stride(self) -> int:

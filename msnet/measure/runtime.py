@@ -36,6 +36,7 @@ import torch
 
 from msnet.core.allocator import keep_freed_memory
 from msnet.core.device import pick_device
+from msnet.core.errors import BadValue
 from msnet.flow.timing import time_tvl1
 from msnet.measure.memory import peak_memory
 from msnet.models import fused_kernel
@@ -160,9 +161,9 @@ def measure_runtime(
 ) -> dict:
     """Time ``runs`` forward passes (or training steps) of model ``name``; see the module docstring."""
     if mode not in MODES:
-        raise ValueError(f"unknown mode {mode!r}; choose one of {MODES}")
+        raise BadValue(f"unknown mode {mode!r}; choose one of {MODES}")
     if runs < 1 or warmup < 0:
-        raise ValueError("runs must be >= 1 and warmup >= 0")
+        raise BadValue("runs must be >= 1 and warmup >= 0")
     dev = pick_device(device)
     facts = model_facts(name)
     # on the CPU, freed activations are reused as CUDA's caching allocator reuses them (msnet.core.allocator)

@@ -18,6 +18,7 @@ from typing import Callable
 
 import torch
 
+from msnet.core.errors import BadValue, UnknownOption
 from msnet.models.cp_module import CorrespondenceProposal
 from msnet.models.i3d import I3D, INCEPTION, inception_out_channels
 from msnet.models.mobilenet_v2 import STAGE_CHANNELS as MOBILENET_CHANNELS
@@ -40,7 +41,7 @@ def _inserts(overrides: dict, kind: str | None, channels: Callable[[str], int], 
     not initialisations."""
     for other in INSERTABLE:
         if other != kind and other in overrides:
-            raise TypeError(f"{other}.* overrides do not apply to this model")
+            raise UnknownOption(f"{other}.* overrides do not apply to this model")
     if kind is None:
         return {}
     options = {**defaults, **module_options(INSERTABLE[kind], overrides.pop(kind, None), kind)}
@@ -59,7 +60,7 @@ def _channels_from(table: dict[str, int]) -> Callable[[str], int]:
 
     def channels(position: str) -> int:
         if position not in table:
-            raise ValueError(f"unknown position {position!r}; choose from {tuple(table)}")
+            raise BadValue(f"unknown position {position!r}; choose from {tuple(table)}")
         return table[position]
 
     return channels

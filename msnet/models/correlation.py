@@ -26,14 +26,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from msnet.core.errors import BadValue
+
 
 def _check(f1: torch.Tensor, f2: torch.Tensor, patch_size: int, dilation: int) -> None:
     if f1.shape != f2.shape or f1.dim() != 4:
         raise ValueError(f"expected two equal (B, C, H, W) maps, got {tuple(f1.shape)} and {tuple(f2.shape)}")
     if patch_size < 1 or patch_size % 2 == 0:
-        raise ValueError(f"patch_size must be a positive odd number, got {patch_size}")
+        raise BadValue(f"patch_size must be a positive odd number, got {patch_size}")
     if dilation < 1:
-        raise ValueError(f"dilation must be >= 1, got {dilation}")
+        raise BadValue(f"dilation must be >= 1, got {dilation}")
 
 
 def correlation_reference(f1: torch.Tensor, f2: torch.Tensor, patch_size: int = 15, dilation: int = 1) -> torch.Tensor:

@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from msnet.core.errors import BadValue
+
 
 class PairwiseDistance(nn.Module):
     """``-||p_i - p_j||^2`` for all pairs of points ``(N, M, C) -> (N, M, M)``, as one matmul."""
@@ -48,7 +50,7 @@ class CorrespondenceProposal(nn.Module):
     def __init__(self, in_channels: int, num_frames: int, *, k: int = 8, mlp: tuple[float, ...] = (0.25, 0.5), shrink: int = 1):
         super().__init__()
         if num_frames < 2:
-            raise ValueError("the CP module needs at least 2 frames (neighbours come from other frames)")
+            raise BadValue("the CP module needs at least 2 frames (neighbours come from other frames)")
         self.num_frames = num_frames
         self.k = k
         self.shrink = shrink

@@ -24,6 +24,8 @@ import math
 import torch
 from torch import nn
 
+from msnet.core.errors import BadValue
+
 SPECS = ("official", "paper")
 _SOFTMAX_RANGE = 80.0  # logits further below their row maximum than this are raised to it (see forward)
 
@@ -52,7 +54,7 @@ class DisplacementEstimator(nn.Module):
     ):
         super().__init__()
         if spec not in SPECS:
-            raise ValueError(f"unknown spec {spec!r}; choose one of {SPECS}")
+            raise BadValue(f"unknown spec {spec!r}; choose one of {SPECS}")
         self.patch_size = patch_size
         self.spec = spec
         self.kernel = kernel

@@ -7,6 +7,7 @@ import importlib
 
 from torch import nn
 
+from msnet.core.errors import UnknownName
 from msnet.models.registry import BUILDERS
 
 importlib.import_module("msnet.models.builders")  # the builders register themselves on import
@@ -20,6 +21,6 @@ def list_models(pattern: str = "*") -> list[str]:
 def create_model(name: str, **overrides) -> nn.Module:
     """Build registered model ``name``; ``overrides`` are its keyword arguments (``None`` = default)."""
     if name not in BUILDERS:
-        raise KeyError(f"unknown model {name!r}; registered: {', '.join(list_models())}")
+        raise UnknownName(f"unknown model {name!r}; registered: {', '.join(list_models())}")
     overrides = {k: v for k, v in overrides.items() if v is not None}
     return BUILDERS[name](**overrides)

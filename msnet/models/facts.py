@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from msnet.core.errors import UnknownName
+
 INSERTABLE_KINDS = ("ms", "cp", "repflow")
 """Modules a builder can insert after a backbone stage: MS (this paper), CP (Table 8), Rep-flow (Table 2)."""
 
@@ -86,7 +88,7 @@ MODELS: dict[str, ModelFacts] = {
 def model_facts(name: str) -> ModelFacts:
     """The declared facts of registered model ``name``."""
     if name not in MODELS:
-        raise KeyError(f"unknown model {name!r}; registered: {', '.join(sorted(MODELS))}")
+        raise UnknownName(f"unknown model {name!r}; registered: {', '.join(sorted(MODELS))}")
     return MODELS[name]
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from msnet.core.errors import BadValue
+
 TRANSFORMS = ("dws", "1x(1,1)", "1x(3,3)", "4x(3,3)")
 
 
@@ -74,4 +76,4 @@ def build_feature_transform(kind: str, in_channels: int, out_channels: int) -> n
     if kind == "4x(3,3)":
         widths = [in_channels, 64, 64, 64, out_channels]
         return nn.Sequential(*(conv_bn_relu(a, b, 3) for a, b in zip(widths, widths[1:])))
-    raise ValueError(f"unknown feature transform {kind!r}; choose one of {TRANSFORMS}")
+    raise BadValue(f"unknown feature transform {kind!r}; choose one of {TRANSFORMS}")

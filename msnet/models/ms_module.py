@@ -24,6 +24,7 @@ import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from msnet.core.errors import BadValue
 from msnet.models import fused_kernel
 from msnet.models.correlation import Correlation
 from msnet.models.displacement import SPECS, DisplacementEstimator
@@ -37,7 +38,7 @@ def parse_displacement(name: str) -> tuple[bool, bool, bool]:
     """``"ks+cm+bd"`` -> (kernel, confidence, backward). First token ``s`` or ``ks``."""
     head, *extras = name.lower().split("+")
     if head not in ("s", "ks") or not set(extras) <= {"cm", "bd"} or len(set(extras)) != len(extras):
-        raise ValueError(f"displacement {name!r} must be 's' or 'ks' followed by optional '+cm', '+bd'")
+        raise BadValue(f"displacement {name!r} must be 's' or 'ks' followed by optional '+cm', '+bd'")
     return head == "ks", "cm" in extras, "bd" in extras
 
 
@@ -94,11 +95,11 @@ class MotionSqueeze(nn.Module):
     ):
         super().__init__()
         if spec not in SPECS:
-            raise ValueError(f"unknown spec {spec!r}; choose one of {SPECS}")
+            raise BadValue(f"unknown spec {spec!r}; choose one of {SPECS}")
         if fusion not in FUSIONS:
-            raise ValueError(f"unknown fusion {fusion!r}; choose one of {FUSIONS}")
+            raise BadValue(f"unknown fusion {fusion!r}; choose one of {FUSIONS}")
         if num_frames < 2:
-            raise ValueError("the MS module needs at least 2 frames")
+            raise BadValue("the MS module needs at least 2 frames")
         kernel, confidence, backward = parse_displacement(displacement)
         if reduction_channels is None:
             reduction_channels = 64 if spec == "official" else in_channels // 2

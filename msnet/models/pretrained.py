@@ -13,6 +13,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from msnet.core.errors import MissingFile
+
 # torchvision's IMAGENET1K_V1 file names (the weights TSM and MSNet started from).
 TORCHVISION_FILES = {
     "resnet18": "resnet18-f37072fd.pth",
@@ -21,7 +23,7 @@ TORCHVISION_FILES = {
 }
 
 
-class MissingWeightsError(FileNotFoundError):
+class MissingWeightsError(MissingFile):
     """Raised when ImageNet weights are asked for but are not on disk."""
 
 

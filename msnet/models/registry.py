@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import yaml
 
+from msnet.core.errors import BadValue, UnknownOption
 from msnet.models.facts import MODELS as DECLARED
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def check_kwargs(target: Callable, kwargs: Iterable[str], what: str, extra: Iter
     accepted = {p.name for p in params if p.kind is p.KEYWORD_ONLY} | set(extra)
     unknown = sorted(set(kwargs) - accepted)
     if unknown:
-        raise TypeError(f"unknown {what} option(s) {unknown}; accepted: {sorted(accepted)}")
+        raise UnknownOption(f"unknown {what} option(s) {unknown}; accepted: {sorted(accepted)}")
 
 
 def module_options(cls: type, options: dict | None, what: str) -> dict:
@@ -60,7 +61,7 @@ def checked_inserts(inserts, positions) -> dict:
     inserts = dict(inserts or {})
     unknown = sorted(set(inserts) - set(positions))
     if unknown:
-        raise ValueError(f"unknown position(s) {unknown}; choose from {tuple(positions)}")
+        raise BadValue(f"unknown position(s) {unknown}; choose from {tuple(positions)}")
     return inserts
 
 
@@ -75,12 +76,12 @@ def parse_overrides(items: Iterable[str]) -> dict:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ValueError(f"override {item!r} must look like KEY=VALUE (e.g. ms.patch=7)")
+            raise BadValue(f"override {item!r} must look like KEY=VALUE (e.g. ms.patch=7)")
         node = out
         *parents, leaf = key.split(".")
         for part in parents:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                raise ValueError(f"override {item!r} conflicts with an earlier one")
+                raise BadValue(f"override {item!r} conflicts with an earlier one")
         node[leaf] = parse_value(value)
     return out

@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from msnet.core.errors import BadValue
+
 
 def _depthwise(x: torch.Tensor, kernel: torch.Tensor, padding: tuple[int, int, int, int]) -> torch.Tensor:
     """The same small 2D kernel applied to every channel, replicate-free zero padding."""
@@ -113,7 +115,7 @@ class RepFlowModule(nn.Module):
     def __init__(self, in_channels: int, num_frames: int, *, iterations: int = 20, bottleneck: int = 32, learnable: bool = True):
         super().__init__()
         if num_frames < 2:
-            raise ValueError("Rep-flow needs at least 2 frames")
+            raise BadValue("Rep-flow needs at least 2 frames")
         self.num_frames = num_frames
         self.reduce = nn.Conv2d(in_channels, bottleneck, 1, bias=False)
         self.flow = TVL1Flow(iterations, learnable=learnable)

@@ -22,6 +22,7 @@ import torch
 import torchvision
 from torch import nn
 
+from msnet.core.errors import BadValue
 from msnet.models.pretrained import load_weights
 from msnet.models.registry import checked_inserts
 from msnet.models.temporal_shift import insert_temporal_shift
@@ -74,9 +75,9 @@ class VideoResNet(nn.Module):
     ):
         super().__init__()
         if depth not in (18, 50):
-            raise ValueError(f"depth must be 18 or 50, got {depth}")
+            raise BadValue(f"depth must be 18 or 50, got {depth}")
         if head not in HEADS:
-            raise ValueError(f"unknown head {head!r}; choose one of {HEADS}")
+            raise BadValue(f"unknown head {head!r}; choose one of {HEADS}")
         inserts = checked_inserts(inserts, STAGES)
         self.num_frames = num_frames
         self.depth = depth

@@ -19,6 +19,7 @@ import json
 import statistics
 from pathlib import Path
 
+from msnet.core.errors import BadValue
 from msnet.core.provenance import provenance
 from msnet.report.accuracy_table import eval_key, fingerprint, train_record_for
 from msnet.report.statistics import detectable_drop, drop_threshold, interval
@@ -50,9 +51,9 @@ def build_reference(paths: list[str], note: str = "") -> dict:
     for (experiment, row, protocol), results in _groups(load_results(paths)).items():
         prints = {r["fingerprint"] for r in results}
         if len(prints) != 1:
-            raise ValueError(f"{experiment}/{row}/{protocol}: the seeds were trained with different configurations")
+            raise BadValue(f"{experiment}/{row}/{protocol}: the seeds were trained with different configurations")
         if len(results) < 3:
-            raise ValueError(f"{experiment}/{row}/{protocol}: a reference needs at least three seeds per entry "
+            raise BadValue(f"{experiment}/{row}/{protocol}: a reference needs at least three seeds per entry "
                              f"(its spread sets the gate's threshold); got {len(results)}")
         values = [r["top1"] for r in results]
         summary = interval(values)
@@ -83,7 +84,7 @@ def check(paths: list[str], reference: dict) -> list[dict]:
     entries = {(e["experiment"], e["row"], e["protocol"]): e for e in reference["entries"]}
     for key, entry in entries.items():
         if not {"n", "mean", "sd", "fingerprint"} <= entry.keys():
-            raise ValueError(f"reference entry {'/'.join(key)} has no n, mean, sd or fingerprint: it was written by an "
+            raise BadValue(f"reference entry {'/'.join(key)} has no n, mean, sd or fingerprint: it was written by an "
                              "older harness; rebuild it with `python -m msnet gate --write-reference` (docs/training.md)")
     verdicts = []
     for key, results in _groups(load_results(paths)).items():

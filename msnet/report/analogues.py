@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from msnet.core.errors import BadValue
 from msnet.report.statistics import Interval, direction_verdict, interval, learned, paired_difference
 
 ANALOGUES = Path(__file__).with_name("analogues.yaml")
@@ -143,7 +144,7 @@ def judge_analogue(claim: dict, test: dict, frame: pd.DataFrame, chance: float) 
         verdict = direction_verdict(d)
         detail = f"({a1} - {a2}) - ({b1} - {b2}) = {d.text()}"
     else:
-        raise ValueError(f"{cid}: unknown analogue test {kind!r}")
+        raise BadValue(f"{cid}: unknown analogue test {kind!r}")
     return Analogue(cid, verdict, detail + stand_in, experiment)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from msnet.core.errors import BadValue
 from msnet.models.facts import models_have
 
 SPECS = ("official", "paper")
@@ -31,7 +32,7 @@ class Measured:
         self._by_key: dict[tuple[str, str, str], dict] = {}
         for record in records:
             if "row" not in record:
-                raise ValueError(f"result for {record.get('model')} has no 'row' id (run it through the workflow)")
+                raise BadValue(f"result for {record.get('model')} has no 'row' id (run it through the workflow)")
             self._by_key[(kind_of(record), record["row"], spec_of(record))] = record
 
     @classmethod
@@ -41,7 +42,7 @@ class Measured:
             try:
                 records.append(json.loads(Path(path).read_text()))
             except json.JSONDecodeError as err:
-                raise ValueError(f"{path}: not valid JSON ({err})") from err
+                raise BadValue(f"{path}: not valid JSON ({err})") from err
         return cls(records)
 
     def add_ensembles(self, ensembles: dict[str, list[str]]) -> None:

@@ -13,6 +13,8 @@ import json
 import shutil
 from pathlib import Path
 
+from msnet.core.errors import BadValue, MissingFile
+
 KEPT = ("train/*/*/seed*/train.json", "train/*/*/seed*/log.csv", "eval/*/*/seed*/*.json", "pretrain/*.json",
         "motion/*/*.json")
 
@@ -21,7 +23,7 @@ def collect(study: str | Path, out: str | Path, allow_dirty: bool = False) -> di
     """Copy the study's kept files from ``study`` to ``out``; returns counts per kind and the commits seen."""
     study, out = Path(study), Path(out)
     if not (study / "eval").is_dir():
-        raise FileNotFoundError(f"{study}/eval not found: run the study first (config/synthetic-study.yaml)")
+        raise MissingFile(f"{study}/eval not found: run the study first (config/synthetic-study.yaml)")
     counts, commits = {}, set()
     for pattern in KEPT:
         files = sorted(study.glob(pattern))
@@ -29,7 +31,7 @@ def collect(study: str | Path, out: str | Path, allow_dirty: bool = False) -> di
             if path.suffix == ".json":
                 commit = json.loads(path.read_text()).get("provenance", {}).get("git_commit", "unknown")
                 if commit.endswith("-dirty") and not allow_dirty:
-                    raise ValueError(f"{path}: written from a modified tree ({commit}); re-run it from a clean commit")
+                    raise BadValue(f"{path}: written from a modified tree ({commit}); re-run it from a clean commit")
                 commits.add(commit)
             target = out / path.relative_to(study)
             target.parent.mkdir(parents=True, exist_ok=True)

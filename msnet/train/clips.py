@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from msnet.core.errors import UnknownName
 from msnet.data.dataset import VideoDataset
 from msnet.data.formats import DataError
 from msnet.data.transforms import recipe as transform_recipe
@@ -61,7 +62,7 @@ def evaluation_set(prepared, protocol: str, frames: int, crop: int, sampling: st
                    split: str = "val", lists: str = "", flow_length: int = 0, **options) -> VideoDataset:
     """``split`` under a named protocol (module table) for a model trained with ``sampling``."""
     if protocol not in PROTOCOLS:
-        raise KeyError(f"unknown evaluation protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
+        raise UnknownName(f"unknown evaluation protocol {protocol!r}; known: {', '.join(PROTOCOLS)}")
     segment, dense, clips, crops = PROTOCOLS[protocol]
     transform = transform_recipe(dataset_name(prepared), False, crop=crop, crops=crops, flow=flow_length > 0)
     return VideoDataset(prepared, split, frames, transform, protocol=dense if sampling == "dense" else segment,

@@ -14,6 +14,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from msnet.core.errors import BadValue
 from msnet.data.dataset import collate_skipping, read_skips
 from msnet.data.flow_store import video_key
 from msnet.train import checkpoint as ckpt
@@ -62,7 +63,7 @@ def evaluate_checkpoint(path: str | Path, prepared: str | Path, protocol: str, *
                           lenient=lenient, skip_log=skip_log)
     names = class_names(prepared)
     if len(names) != spec["num_classes"]:
-        raise ValueError(f"{prepared}: {len(names)} classes but the checkpoint's classifier has {spec['num_classes']}")
+        raise BadValue(f"{prepared}: {len(names)} classes but the checkpoint's classifier has {spec['num_classes']}")
     precision = state.get("identity", {}).get("recipe", {}).get("precision", "fp32")
     if precision == "fp16" and device.type != "cuda":
         precision = "fp32"  # float16 autocast is a CUDA feature; its CPU evaluation runs in float32 (recorded)
@@ -92,7 +93,7 @@ def ensemble(paths: list[str | Path], class_list: list[str], softmax: bool = Fal
     for path, member in zip(paths, members):
         keys = [video_key(m) for m in member["media"]]
         if set(keys) != set(order):
-            raise ValueError(f"{path}: evaluated a different set of videos than {paths[0]}")
+            raise BadValue(f"{path}: evaluated a different set of videos than {paths[0]}")
         index = torch.tensor([order[k] for k in keys])
         scores = member["scores"].softmax(1) if softmax else member["scores"]
         total[index] += scores

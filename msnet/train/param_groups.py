@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from msnet.core.errors import BadValue
+
 CONV = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 NORM = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.GroupNorm, nn.LayerNorm)
 
@@ -25,7 +27,7 @@ def parameter_groups(model: nn.Module, fc_lr5: bool = False, flow: bool = False)
     first_conv, weights, biases, norms, other, fc_weight, fc_bias = [], [], [], [], [], [], []
     classifier = getattr(model, "fc", None) if fc_lr5 else None
     if fc_lr5 and not isinstance(classifier, nn.Linear):  # else the recipe's multipliers would silently not apply
-        raise ValueError(f"fc_lr5 needs an nn.Linear classifier `fc` (head=linear), got {type(classifier).__name__}")
+        raise BadValue(f"fc_lr5 needs an nn.Linear classifier `fc` (head=linear), got {type(classifier).__name__}")
     seen_conv = False
     for module in model.modules():
         own = [p for p in module.parameters(recurse=False) if p.requires_grad]

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 import torchvision
 from tqdm import tqdm
 
+from msnet.core.errors import BadValue
 from msnet.data.appearance import CLASSES, generate_stills
 from msnet.data.transforms import IMAGENET_MEAN, IMAGENET_STD
 from msnet.core.provenance import provenance, spec_hash
@@ -51,11 +52,11 @@ class PretrainConfig:
 
     def __post_init__(self):
         if self.arch not in ARCHS:
-            raise ValueError(f"arch must be one of {ARCHS}, got {self.arch!r}")
+            raise BadValue(f"arch must be one of {ARCHS}, got {self.arch!r}")
         if self.precision not in PRECISIONS or self.precision == "fp16":
-            raise ValueError(f"precision must be fp32 or bf16, got {self.precision!r}")
+            raise BadValue(f"precision must be fp32 or bf16, got {self.precision!r}")
         if min(self.images, self.val_images, self.steps, self.batch_size, self.size) < 1:
-            raise ValueError("images, val_images, steps, batch_size and size must be positive")
+            raise BadValue("images, val_images, steps, batch_size and size must be positive")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from msnet.core.errors import BadValue, UnknownName
 from msnet.data.transforms import FLIP_POLICIES
 
 SCALINGS = ("linear", "sqrt", "none")
@@ -59,23 +60,23 @@ class Recipe:
 
     def __post_init__(self):
         if self.lr_scaling not in SCALINGS:
-            raise ValueError(f"lr_scaling must be one of {SCALINGS}, got {self.lr_scaling!r}")
+            raise BadValue(f"lr_scaling must be one of {SCALINGS}, got {self.lr_scaling!r}")
         if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
+            raise BadValue(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
         if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+            raise BadValue(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         if not 0 <= self.warmup_epochs < self.epochs or self.eval_every < 0:
-            raise ValueError(f"recipe {self.name}: warmup_epochs must be in [0, epochs) and eval_every >= 0")
+            raise BadValue(f"recipe {self.name}: warmup_epochs must be in [0, epochs) and eval_every >= 0")
         if self.flip is not None and self.flip not in FLIP_POLICIES:
-            raise ValueError(f"flip must be one of {FLIP_POLICIES} or None, got {self.flip!r}")
+            raise BadValue(f"flip must be one of {FLIP_POLICIES} or None, got {self.flip!r}")
         if self.flip is not None and not self.augment:
-            raise ValueError(f"recipe {self.name}: flip {self.flip!r} needs augment (the unaugmented path never flips)")
+            raise BadValue(f"recipe {self.name}: flip {self.flip!r} needs augment (the unaugmented path never flips)")
         if self.sampling not in ("segment", "dense", "center"):
-            raise ValueError(f"sampling must be segment, dense or center, got {self.sampling!r}")
+            raise BadValue(f"sampling must be segment, dense or center, got {self.sampling!r}")
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
-            raise ValueError(f"recipe {self.name}: epochs, batch_size and lr must be positive")
+            raise BadValue(f"recipe {self.name}: epochs, batch_size and lr must be positive")
         if any(not 0 < s for s in self.lr_steps):
-            raise ValueError(f"recipe {self.name}: lr_steps must be positive epochs, got {self.lr_steps}")
+            raise BadValue(f"recipe {self.name}: lr_steps must be positive epochs, got {self.lr_steps}")
 
     @property
     def scaled_lr(self) -> float:
@@ -161,10 +162,10 @@ RECIPES: dict[str, Recipe] = {r.name: r for r in (
 def get_recipe(name: str, **overrides) -> Recipe:
     """A named recipe with ``overrides`` (any :class:`Recipe` field) applied; unknown names raise."""
     if name not in RECIPES:
-        raise KeyError(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
+        raise UnknownName(f"unknown recipe {name!r}; known: {', '.join(RECIPES)}")
     known = {f.name for f in fields(Recipe)}
     unknown = sorted(set(overrides) - known)
     if unknown:
-        raise KeyError(f"unknown recipe field(s) {unknown}; known: {sorted(known)}")
+        raise UnknownName(f"unknown recipe field(s) {unknown}; known: {sorted(known)}")
     overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()}
     return replace(RECIPES[name], **overrides)

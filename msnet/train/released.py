@@ -16,6 +16,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from msnet.core.errors import BadValue, MissingFile
+
 RENAMES = (  # TSM's name (after "module.") -> ours, by prefix
     ("base_model.conv1.", "stem.0."),
     ("base_model.bn1.", "stem.1."),
@@ -43,12 +45,12 @@ def released_state(path: str | Path, model: nn.Module) -> dict[str, torch.Tensor
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: released checkpoint not found") from None
+        raise MissingFile(f"{path}: released checkpoint not found") from None
     except Exception as err:
-        raise ValueError(f"{path}: not a readable PyTorch checkpoint ({err})") from err
+        raise BadValue(f"{path}: not a readable PyTorch checkpoint ({err})") from err
     saved = saved.get("state_dict", saved) if isinstance(saved, dict) else saved
     if not isinstance(saved, dict):
-        raise ValueError(f"{path}: expected a state dict (or {{'state_dict': ...}}), got {type(saved).__name__}")
+        raise BadValue(f"{path}: expected a state dict (or {{'state_dict': ...}}), got {type(saved).__name__}")
     own = model.state_dict()
     state, unknown = {}, []
     for name, tensor in saved.items():
@@ -59,7 +61,7 @@ def released_state(path: str | Path, model: nn.Module) -> dict[str, torch.Tensor
             state[ours] = tensor
     missing = [k for k in own if k not in state and not k.endswith(OPTIONAL)]
     if unknown or missing:
-        raise ValueError(f"{path}: does not fit {type(model).__name__}: its tensors without a place here "
+        raise BadValue(f"{path}: does not fit {type(model).__name__}: its tensors without a place here "
                          f"{unknown[:4]}{' ...' if len(unknown) > 4 else ''}; ours it lacks {missing[:4]}"
                          f"{' ...' if len(missing) > 4 else ''}")
     wrong = {k: f"{k} {tuple(v.shape)} vs ours {tuple(own[k].shape)}" for k, v in state.items()
@@ -68,7 +70,7 @@ def released_state(path: str | Path, model: nn.Module) -> dict[str, torch.Tensor
         conv_head = any(k.startswith("fc.") and own[k].dim() == 3 for k in wrong)
         hint = ("its classifier is a Linear layer: give the row `head=linear`" if conv_head
                 else "a classifier for another dataset's classes?")
-        raise ValueError(f"{path}: shapes differ ({hint}): {list(wrong.values())[:3]}")
+        raise BadValue(f"{path}: shapes differ ({hint}): {list(wrong.values())[:3]}")
     for name in own:
         if name.endswith(OPTIONAL) and name not in state:
             state[name] = own[name]

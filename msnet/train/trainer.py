@@ -26,6 +26,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
+from msnet.core.errors import BadValue
 from msnet.data.dataset import collate_skipping, read_skips
 from msnet.core.allocator import keep_freed_memory
 from msnet.core.provenance import provenance
@@ -88,7 +89,7 @@ def model_spec(cfg: TrainConfig, num_classes: int) -> dict:
     if cfg.flow_length:
         channels = overrides.setdefault("in_channels", 2 * cfg.flow_length)
         if channels != 2 * cfg.flow_length:
-            raise ValueError(f"in_channels={channels} contradicts flow_length={cfg.flow_length} (2L channels)")
+            raise BadValue(f"in_channels={channels} contradicts flow_length={cfg.flow_length} (2L channels)")
     return {"model": cfg.model, "frames": cfg.frames, "num_classes": num_classes, "dropout": cfg.recipe.dropout,
             "overrides": overrides, "pretrained": cfg.pretrained, "crop": cfg.crop,
             "sampling": cfg.recipe.sampling, "lists": cfg.lists, "flow_length": cfg.flow_length}
@@ -109,10 +110,10 @@ class Trainer:
             # measured 2.2x faster R50 training steps at 224 (batch 8), 3-5 % at the synthetic crop of 64
             keep_freed_memory()
         if self.recipe.precision == "fp16" and self.ctx.device.type != "cuda":
-            raise ValueError("precision fp16 (float16 autocast with a gradient scaler) needs a CUDA device; use bf16 "
+            raise BadValue("precision fp16 (float16 autocast with a gradient scaler) needs a CUDA device; use bf16 "
                              "or fp32 on the CPU")
         if cfg.cache_frames and cfg.workers:
-            raise ValueError("cache_frames keeps decoded frames in the training process, which DataLoader workers "
+            raise BadValue("cache_frames keeps decoded frames in the training process, which DataLoader workers "
                              "do not share; set workers to 0")
         if cfg.deterministic:
             torch.use_deterministic_algorithms(True, warn_only=True)
@@ -246,7 +247,7 @@ class Trainer:
         labels = labels.to(device, non_blocking=True)
         chunks = self.cfg.bn_chunks
         if len(labels) % chunks:
-            raise ValueError(f"a batch of {len(labels)} clips cannot be split into {chunks} BatchNorm chunks")
+            raise BadValue(f"a batch of {len(labels)} clips cannot be split into {chunks} BatchNorm chunks")
         self.optimizer.zero_grad(set_to_none=True)
         outputs, total = [], 0.0
         for part, (xs, ys) in enumerate(zip(x.chunk(chunks), labels.chunk(chunks))):
@@ -304,7 +305,7 @@ class Trainer:
         """No training: the released weights become this run's best.pt, validated once (epoch 0), so evaluation,
         tables and audit treat them as any run and say where they came from."""
         if self.ctx.world > 1:
-            raise ValueError("a released checkpoint is evaluated, not trained: run it in one process")
+            raise BadValue("a released checkpoint is evaluated, not trained: run it in one process")
         started = time.time()
         scores, labels, _ = predict(self.model, self.val_set, self.cfg.eval_batch, self.ctx.device, self.cfg.workers,
                                     self.cfg.progress, desc="val released", precision=self.recipe.precision)

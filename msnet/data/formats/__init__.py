@@ -1,5 +1,6 @@
 """The providers' file formats: one module per dataset, one registry to look them up."""
 
+from msnet.core.errors import BadValue
 from msnet.data.formats.base import SPLITS, Format, Record
 from msnet.data.formats.common import DataError, Entry, Parsed, Problems, class_index
 from msnet.data.formats.hmdb51 import HMDB51
@@ -12,7 +13,7 @@ FORMATS = {"ssv1": SSv1, "ssv2": SSv2, "kinetics": Kinetics, "hmdb51": HMDB51}
 
 def get_format(name: str, **options) -> Format:
     if name not in FORMATS:
-        raise ValueError(f"unknown dataset format {name!r}; known: {', '.join(FORMATS)}")
+        raise BadValue(f"unknown dataset format {name!r}; known: {', '.join(FORMATS)}")
     return FORMATS[name](**options)
 
 

@@ -7,8 +7,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from msnet.core.errors import BadValue
 
-class DataError(ValueError):
+
+class DataError(BadValue):
     """Bad input in strict mode; the message names the file (and line where there is one)."""
 
 
@@ -53,7 +55,7 @@ def class_index(classes: list[str], order: str) -> dict[str, int]:
         return {name: i for i, name in enumerate(sorted(classes))}
     if order == "provider":
         return {name: i for i, name in enumerate(classes)}
-    raise ValueError(f"class order must be 'sorted' or 'provider', got {order!r}")
+    raise BadValue(f"class order must be 'sorted' or 'provider', got {order!r}")
 
 
 def read_json(path: Path):

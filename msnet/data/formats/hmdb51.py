@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from msnet.core.errors import BadValue
 from msnet.data.formats.base import Format, Record
 from msnet.data.formats.common import DataError, Entry, Parsed, Problems, read_lines, write_text
 
@@ -19,7 +20,7 @@ class HMDB51(Format):
 
     def __init__(self, split_number: int = 1):
         if split_number not in (1, 2, 3):
-            raise ValueError(f"HMDB-51 has splits 1, 2 and 3, got {split_number}")
+            raise BadValue(f"HMDB-51 has splits 1, 2 and 3, got {split_number}")
         self.split_number = split_number
 
     def class_name(self, motion_name: str) -> str:
