@@ -9,8 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from msnet.core.errors import BadValue
-from msnet.core.errors import UsageError
+from msnet.core.errors import BadValue, UsageError
 from msnet.core.jsonio import write_json
 
 log = logging.getLogger("msnet")
@@ -23,12 +22,31 @@ def _write_json(obj: dict, out: str | None) -> None:
     print(json.dumps(obj, indent=2, sort_keys=False))
 
 
+def model_arguments(args: argparse.Namespace) -> dict:
+    """The builder's keyword arguments: ``--model-args`` (JSON, the workflow's), then each ``--set`` on top."""
+    from msnet.models.registry import parse_overrides
+
+    kwargs = json.loads(args.model_args) if args.model_args else {}
+    if not isinstance(kwargs, dict):
+        raise BadValue(f"--model-args must be a JSON object, got {args.model_args!r}")
+    return parse_overrides(args.set, into=kwargs)
+
+
+def model_arguments_parser() -> argparse.ArgumentParser:
+    """Options every stage that builds a model shares."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--model-args", metavar="JSON",
+                        help='the builder\'s keyword arguments, e.g. \'{"ms": {"patch_size": 7}}\' (the workflow\'s)')
+    parent.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="one keyword argument, dotted into modules, e.g. ms.patch_size=7 or ms.spec=paper")
+    return parent
+
+
 def cmd_cost(args: argparse.Namespace) -> int:
     from msnet.measure.cost import model_cost
-    from msnet.models.registry import parse_overrides
     from msnet.core.provenance import provenance
 
-    overrides = parse_overrides(args.set)
+    overrides = model_arguments(args)
     result = model_cost(args.model, frames=args.frames, size=args.size, classes=args.classes, overrides=overrides)
     if args.row:
         result = {"row": args.row, **result}
@@ -43,19 +61,17 @@ def cmd_cost(args: argparse.Namespace) -> int:
 def cmd_cost_rows(args: argparse.Namespace) -> int:
     """Several config rows in one process (the workflow's cost stage): start-up is paid once, each row still gets
     its own result file."""
-    from msnet.measure.cost import model_cost, row_overrides
+    from msnet.measure.cost import model_cost
     from msnet.core.provenance import provenance
 
     rows = json.loads(Path(args.rows).read_text()) if not args.rows.lstrip().startswith("{") else json.loads(args.rows)
     out = Path(args.out_dir)
     for row_id, row in rows.items():
-        spec = args.spec if row.get("ms") else None
-        overrides = row_overrides(row, spec)
         result = {"row": row_id, **model_cost(row["model"], frames=row["frames"], size=args.size, classes=args.classes,
-                                              overrides=overrides)}
+                                              overrides=row["model_args"])}
         result["provenance"] = provenance({k: result[k] for k in ("model", "frames", "size", "classes", "overrides")})
         write_json(out / f"{row_id}.json", result)
-        log.info("%s (%s): %.3f GFLOPs, %.3f M parameters", row_id, args.spec, result["gflops"], result["mparams"])
+        log.info("%s: %.3f GFLOPs, %.3f M parameters", row_id, result["gflops"], result["mparams"])
         if result["unsupported_ops"]:
             log.warning("%s: fvcore could not count %s", row_id, ", ".join(result["unsupported_ops"]))
     return 0
@@ -63,7 +79,6 @@ def cmd_cost_rows(args: argparse.Namespace) -> int:
 
 def cmd_runtime(args: argparse.Namespace) -> int:
     from msnet.measure.runtime import measure_runtime
-    from msnet.models.registry import parse_overrides
     from msnet.core.provenance import provenance
 
     if args.threads:
@@ -81,7 +96,7 @@ def cmd_runtime(args: argparse.Namespace) -> int:
         runs=args.runs,
         mode=args.mode,
         channels_last=args.channels_last,
-        overrides=parse_overrides(args.set),
+        overrides=model_arguments(args),
         reference=_reference(args.reference),
         reuse_freed_memory=not args.default_allocator,
     )
@@ -368,7 +383,6 @@ def cmd_flow_quality(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from msnet.models.registry import parse_overrides
     from msnet.train.recipes import get_recipe
     from msnet.train.trainer import TrainConfig, train
 
@@ -379,7 +393,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     recipe = get_recipe(args.recipe, **yaml_overrides(args.recipe_set))
     cfg = TrainConfig(
         prepared=args.data, model=args.model, frames=args.frames, out=args.out, recipe=recipe,
-        overrides=parse_overrides(args.set), crop=args.crop, seed=args.seed, device=args.device,
+        overrides=model_arguments(args), crop=args.crop, seed=args.seed, device=args.device,
         workers=args.workers, pretrained=args.pretrained, init=args.init, checkpoint_steps=args.checkpoint_steps,
         eval_protocol=args.eval_protocol, eval_batch=args.eval_batch, cache_frames=args.cache_frames,
         channels_last=args.channels_last, deterministic=not args.nondeterministic, lenient=args.lenient,
@@ -458,28 +472,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m msnet", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
+    model_args = model_arguments_parser()
 
-    p = sub.add_parser("cost", help="FLOPs (fvcore and the authors' convention) and parameters of one model, as JSON")
+    p = sub.add_parser("cost", help="FLOPs (fvcore and the authors' convention) and parameters of one model, as JSON",
+                       parents=[model_args])
     p.add_argument("model", help="registered model name (python -m msnet models)")
     p.add_argument("--frames", type=int, required=True, help="T, frames per clip")
     p.add_argument("--size", type=int, default=224, help="input height = width (224)")
     p.add_argument("--classes", type=int, default=174, help="classifier width (174, Something-Something)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model override, e.g. ms.spec=paper")
     p.add_argument("--row", help="experiment row id recorded in the result (workflow use)")
     p.add_argument("--out", help="also write the JSON here (atomically)")
     p.set_defaults(func=cmd_cost)
 
     p = sub.add_parser("cost-rows", help="the cost of several config rows in one process, one JSON file per row")
     p.add_argument("--rows", required=True,
-                   help="JSON (or a JSON file): row id -> {model, frames, set, flow, ms}; ms: true for rows with an "
-                   "MS module, which get --spec")
-    p.add_argument("--spec", default="official", help="MS spec of the rows with an MS module: official | paper")
+                   help="JSON (or a JSON file): row id -> {model, frames, model_args} (msnet/manifest.py's model_kwargs)")
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--classes", type=int, default=174)
     p.add_argument("--out-dir", required=True, help="folder of the per-row results (<row>.json)")
     p.set_defaults(func=cmd_cost_rows)
 
-    p = sub.add_parser("runtime", help="inference (or training-step) time of one model: videos/s, median ms, as JSON")
+    p = sub.add_parser("runtime", help="inference (or training-step) time of one model: videos/s, median ms, as JSON",
+                       parents=[model_args])
     p.add_argument("model", help="registered model name")
     p.add_argument("--frames", type=int, required=True, help="T, frames per clip")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (CUDA when present, else CPU)")
@@ -494,7 +508,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--default-allocator", action="store_true",
                    help="CPU: leave glibc malloc as it is (by default freed memory is kept for reuse, as on CUDA)")
     p.add_argument("--reference", metavar="MODEL:FRAMES", help="also time this model, interleaved, for a same-run ratio")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model override")
     p.add_argument("--row", help="experiment row id recorded in the result (workflow use)")
     p.add_argument("--out", help="also write the JSON here (atomically)")
     p.set_defaults(func=cmd_runtime)
@@ -608,7 +621,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the JSON here (default: stdout)")
     p.set_defaults(func=cmd_flow_quality)
 
-    p = sub.add_parser("train", help="train one model with a named recipe (resumes from OUT/checkpoint.pt)")
+    p = sub.add_parser("train", help="train one model with a named recipe (resumes from OUT/checkpoint.pt)",
+                       parents=[model_args])
     p.add_argument("model", help="registered model name")
     p.add_argument("--data", required=True, help="prepared dataset folder (prepare + check-decoding)")
     p.add_argument("--out", required=True, help="run folder: checkpoint.pt, best.pt, log.csv, train.json")
@@ -617,7 +631,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="something | kinetics-paper | kinetics-official | hmdb51 | synthetic (docs/training.md)")
     p.add_argument("--recipe-set", action="append", default=[], metavar="KEY=VALUE",
                    help="recipe override, e.g. batch_size=16 epochs=2 lr_steps=[1]")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="model override, e.g. ms.spec=paper")
     p.add_argument("--crop", type=int, default=224, help="crop size; resizes scale with it (224: the paper's)")
     p.add_argument("--seed", type=int, default=0, help="initialisation, clip sampling, batch order, dropout")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto")

@@ -8,6 +8,7 @@ from torch import nn
 
 from msnet import list_models
 from msnet.cli import main
+from msnet.manifest import model_kwargs
 from msnet.measure.cost import model_cost
 from msnet.measure.fvcore_count import fvcore_cost
 from msnet.measure.thop_convention import thop_cost
@@ -87,23 +88,24 @@ def test_elementwise_ops_are_reported_but_not_in_gflops():
 
 def test_cli_prints_one_json_object_and_writes_it(tmp_path, capsys):
     out = tmp_path / "cost" / "row.json"
-    code = main(["cost", "msnet_r18", "--frames", "2", "--size", "64", "--set", "ms.patch=5", "--row", "r", "--out", str(out)])
+    code = main(["cost", "msnet_r18", "--frames", "2", "--size", "64", "--set", "ms.patch_size=5", "--row", "r", "--out", str(out)])
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == json.loads(out.read_text())
     for key in ("model", "frames", "gflops", "gflops_thop", "mparams", "unsupported_ops", "provenance"):
         assert key in printed
-    assert printed["overrides"] == {"ms": {"patch": 5}}
+    assert printed["overrides"] == {"ms": {"patch_size": 5}}
 
 
 def test_cost_rows_counts_config_rows_in_one_process_as_the_single_row_command_does(tmp_path, capsys):
     """The workflow's cost stage: each row's file holds what `cost` gives for the same row (spec, flow channels)."""
-    rows = {"tsm": {"model": "tsm_r18", "frames": 2, "ms": False},
-            "ms-p5": {"model": "msnet_r18", "frames": 2, "set": ["ms.patch=5"], "ms": True},
-            "flow": {"model": "tsm_r18", "frames": 2, "flow": {"length": 2}, "ms": False}}
-    assert main(["cost-rows", "--rows", json.dumps(rows), "--spec", "paper", "--size", "64", "--classes", "10",
+    manifest = {"tsm": {"model": "tsm_r18", "frames": 2},
+                "ms-p5": {"model": "msnet_r18", "frames": 2, "model_args": {"ms": {"patch_size": 5}}},
+                "flow": {"model": "tsm_r18", "frames": 2, "flow": {"length": 2}}}
+    rows = {r: {"model": row["model"], "frames": 2, "model_args": model_kwargs(row, "paper")} for r, row in manifest.items()}
+    assert main(["cost-rows", "--rows", json.dumps(rows), "--size", "64", "--classes", "10",
                  "--out-dir", str(tmp_path)]) == 0
-    single = {"tsm": [], "ms-p5": ["--set", "ms.patch=5", "--set", "ms.spec=paper"], "flow": ["--set", "in_channels=4"]}
+    single = {"tsm": [], "ms-p5": ["--set", "ms.patch_size=5", "--set", "ms.spec=paper"], "flow": ["--set", "in_channels=4"]}
     for row, extra in single.items():
         capsys.readouterr()
         assert main(["cost", rows[row]["model"], "--frames", "2", "--size", "64", "--classes", "10", *extra]) == 0
@@ -115,6 +117,6 @@ def test_cost_rows_counts_config_rows_in_one_process_as_the_single_row_command_d
 
 
 def test_cli_reports_bad_input_clearly(capsys):
-    assert main(["cost", "msnet_r18", "--frames", "2", "--set", "ms.patch"]) == 2
+    assert main(["cost", "msnet_r18", "--frames", "2", "--set", "ms.patch_size"]) == 2
     assert main(["cost", "resnet1000", "--frames", "2"]) == 2
     assert "unknown model 'resnet1000'" in capsys.readouterr().err

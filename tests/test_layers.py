@@ -1,7 +1,7 @@
 """The package's layers: each imports only the layers below it, and no module imports itself back.
 
 The order, bottom up: ``core`` (device, allocator, atomic JSON, provenance, errors); ``models`` and ``data``;
-``flow`` (reads and writes data); ``train``; ``measure`` and ``analysis``; ``report`` (reads result files, asks
+``flow`` (reads and writes data); ``manifest`` (the config's rows as constructor arguments); ``train``; ``measure`` and ``analysis``; ``report`` (reads result files, asks
 models for their declared facts); the entry points (``cli``, ``gpu_check``) over everything.
 """
 
@@ -21,9 +21,10 @@ ALLOWED = {
     "measure": {"core", "data", "flow", "models"},
     "analysis": {"core", "data", "models"},
     "report": {"core", "models"},
+    "manifest": {"core", "models"},
     "cluster_check": set(),
     "gpu_check": {"core", "data", "flow", "measure", "models", "train"},
-    "cli": {"core", "data", "flow", "models", "train", "measure", "analysis", "report"},
+    "cli": {"core", "data", "flow", "models", "train", "measure", "analysis", "report", "manifest"},
     "__main__": {"cli"},
     "__init__": {"models"},
 }

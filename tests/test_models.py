@@ -47,8 +47,8 @@ def test_ms_sits_after_res3_by_default_and_positions_are_overridable():
 
 
 def test_overrides_parse_dotted_keys_and_yaml_values():
-    parsed = parse_overrides(["ms.spec=paper", "ms.position=[res2,res3]", "ms.patch=7", "dropout=0.3"])
-    assert parsed == {"ms": {"spec": "paper", "position": ["res2", "res3"], "patch": 7}, "dropout": 0.3}
+    parsed = parse_overrides(["ms.spec=paper", "ms.position=[res2,res3]", "ms.patch_size=7", "dropout=0.3"])
+    assert parsed == {"ms": {"spec": "paper", "position": ["res2", "res3"], "patch_size": 7}, "dropout": 0.3}
     model = create_model("msnet_r18", **parsed)
     assert model.inserts["res2"].correlation.patch_size == 7 and model.inserts["res2"].spec == "paper"
 
@@ -61,7 +61,8 @@ def test_overrides_parse_dotted_keys_and_yaml_values():
         ("msnet_r18", {"ms": {"patchh": 3}}, TypeError),
         ("msnet_r18", {"depth": 50}, TypeError),
         ("msnet_r18", {"ms": {"position": ["res6"]}}, ValueError),
-        ("cp_r18", {"ms": {"patch": 3}}, TypeError),
+        ("cp_r18", {"ms": {"patch_size": 3}}, TypeError),
+        ("msnet_r18", {"ms": {"patch": 3}}, TypeError),  # the constructor's name only: no aliases
         ("msnet_i3d", {"ms": {"position": "mixed_9z"}}, ValueError),
         ("msnet_mobilenetv2", {"ms": {"position": "stage9"}}, ValueError),
     ],
@@ -73,7 +74,7 @@ def test_bad_names_and_overrides_raise(name, overrides, error):
 
 def test_bad_override_syntax_raises():
     with pytest.raises(ValueError, match="KEY=VALUE"):
-        parse_overrides(["ms.patch"])
+        parse_overrides(["ms.patch_size"])
 
 
 def test_missing_imagenet_weights_name_the_expected_file(tmp_path, monkeypatch):

@@ -55,7 +55,11 @@ def test_invalid_config_is_rejected_with_the_key(tmp_path):
     "body,message",
     [
         ("rows:\n  a: {model: resnet1000, frames: 8}\n", "row 'a': unknown model 'resnet1000'"),
-        ("rows:\n  a: {model: tsm_r18, frames: 8, set: [ms.patch]}\n", "does not match"),
+        ("rows:\n  a: {model: tsm_r18, frames: 8, tables: [tabel3]}\n", "does not match"),
+        ("rows:\n  a: {model: msnet_r18, frames: 8, set: [ms.patch=3]}\n", "'set' was unexpected"),
+        ("rows:\n  a{patch_size}: {model: msnet_r18, frames: 8, sweep: {ms.patch: [3]}}\n", "needs {patch} in its id"),
+        ("rows:\n  a: {model: tsm_r18, frames: 8}\ntrain:\n  experiments:\n    e: {dataset: ssv1, recipe: synthetic, "
+         "tables: [table3]}\ndata:\n  datasets:\n    ssv1: {videos: 4}\n", "no row declares table(s) ['table3']"),
         ("rows: {}\ndata:\n  datasets:\n    ucf101: {videos: 4}\n", "ucf101"),
         ("rows: {}\ntrain:\n  experiments:\n    e: {dataset: ssv1, recipe: synthetic, rows: [a]}\n",
          "train.experiments.e: dataset 'ssv1' is not in data.datasets"),

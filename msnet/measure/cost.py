@@ -73,19 +73,6 @@ def model_cost(name: str, *, frames: int = 8, size: int = 224, classes: int = 17
     }
 
 
-def row_overrides(row: dict, spec: str | None) -> dict:
-    """A config row's model overrides (its ``set``), with the MS spec for rows with an MS module and the input
-    channels of a flow stream (2 per stacked field)."""
-    from msnet.models.registry import parse_overrides
-
-    overrides = parse_overrides(row.get("set", []))
-    if spec is not None:
-        overrides.setdefault("ms", {})["spec"] = spec
-    if "flow" in row:
-        overrides["in_channels"] = 2 * row["flow"]["length"]
-    return overrides
-
-
 def inserted_modules(model: nn.Module) -> dict[str, nn.Module]:
     """Qualified name -> module, for every MS / CP / Rep-flow module in ``model``."""
     return {name: m for name, m in model.named_modules() if isinstance(m, INSERTED)}

@@ -23,10 +23,6 @@ if TYPE_CHECKING:
 
 BUILDERS: dict[str, Callable[..., "nn.Module"]] = {}
 
-# Short names accepted in module overrides (``ms.patch=7``), mapped to constructor arguments.
-ALIASES = {"patch": "patch_size", "reduction": "reduction_channels", "iters": "iterations"}
-
-
 def register_model(fn: Callable[..., "nn.Module"]) -> Callable[..., "nn.Module"]:
     """Decorator: register ``fn`` under its name; a duplicate name, or a model without declared facts, raises."""
     if fn.__name__ in BUILDERS:
@@ -47,11 +43,9 @@ def check_kwargs(target: Callable, kwargs: Iterable[str], what: str, extra: Iter
 
 
 def module_options(cls: type, options: dict | None, what: str) -> dict:
-    """Resolve aliases in ``options`` and check them against ``cls``'s keyword-only arguments.
-
-    ``position`` (where the module goes) is always accepted; it is the builder's to use.
-    """
-    options = {ALIASES.get(k, k): v for k, v in (options or {}).items()}
+    """``options`` checked against ``cls``'s keyword-only arguments, under their own names (no aliases: a value is
+    spelled the same from the config to the constructor). ``position`` (where the module goes) is the builder's."""
+    options = dict(options or {})
     check_kwargs(cls.__init__, options, what, extra=("position",))
     return options
 
@@ -70,18 +64,22 @@ def parse_value(text: str):
     return yaml.safe_load(text)
 
 
-def parse_overrides(items: Iterable[str]) -> dict:
-    """``["ms.spec=paper", "dropout=0.3"]`` -> ``{"ms": {"spec": "paper"}, "dropout": 0.3}``."""
-    out: dict = {}
+def set_path(tree: dict, dotted: str, value) -> None:
+    """``tree[a][b] = value`` for ``dotted`` = ``a.b``, creating the inner groups (``ms.patch_size=7``)."""
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        tree = tree.setdefault(part, {})
+        if not isinstance(tree, dict):
+            raise BadValue(f"{dotted}: {part} is a value, not a group of arguments")
+    tree[leaf] = value
+
+
+def parse_overrides(items: Iterable[str], into: dict | None = None) -> dict:
+    """``["ms.spec=paper", "dropout=0.3"]`` -> ``{"ms": {"spec": "paper"}, "dropout": 0.3}`` (added to ``into``)."""
+    out: dict = {} if into is None else into
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise BadValue(f"override {item!r} must look like KEY=VALUE (e.g. ms.patch=7)")
-        node = out
-        *parents, leaf = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise BadValue(f"override {item!r} conflicts with an earlier one")
-        node[leaf] = parse_value(value)
+            raise BadValue(f"override {item!r} must look like KEY=VALUE (e.g. ms.patch_size=7)")
+        set_path(out, key, parse_value(value))
     return out

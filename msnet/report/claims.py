@@ -10,6 +10,9 @@ import yaml
 DEFAULT_CLAIMS = Path(__file__).with_name("claims.yaml")
 
 
+COST_COLUMNS = ("gflops", "mparams")
+
+
 @lru_cache(maxsize=4)
 def _load(path: str) -> dict:
     with open(path) as f:
@@ -32,3 +35,10 @@ def paper_value_of(claims: dict, row: str, metric: str) -> float | None:
             if entry["id"] == row and entry["values"].get(metric) is not None:
                 return entry["values"][metric]
     return None
+
+
+def cost_sections(claims: dict) -> list[str]:
+    """The tables and figures with a cost column (a cost report each): tables with FLOPs or parameter columns, and
+    figures that list rows (Fig. 1 plots Table 1's)."""
+    tables = [name for name, t in claims["tables"].items() if set(COST_COLUMNS) & set(t["columns"])]
+    return tables + [name for name, f in claims["figures"].items() if isinstance(f.get("rows"), list)]

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from msnet.models.facts import models_have
+from msnet.report.claims import COST_COLUMNS, cost_sections
 from msnet.report.measured import Measured
 
-COST_COLUMNS = ("gflops", "mparams")
 NOT_BUILT = "not run: no model for this row yet"
 OTHER = "paper only (another paper's method)"
 
@@ -112,8 +112,7 @@ def write_cost_report(measured: Measured, claims: dict, out_dir: str | Path) -> 
     out = Path(out_dir)
     (out / "cost").mkdir(parents=True, exist_ok=True)
     written = []
-    sections = {name: t for name, t in claims["tables"].items() if set(COST_COLUMNS) & set(t["columns"])}
-    sections.update({name: f for name, f in claims["figures"].items() if isinstance(f.get("rows"), list)})
+    sections = {name: claims["tables"].get(name) or claims["figures"][name] for name in cost_sections(claims)}
     for name, section in sections.items():
         frame = cost_frame(section["rows"], measured)
         title = f"{section.get('source', name)}: cost columns"

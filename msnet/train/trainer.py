@@ -50,7 +50,7 @@ LOG_FIELDS = ("epoch", "lr", "train_loss", "train_top1", "val_top1", "val_top5",
 
 @dataclass
 class TrainConfig:
-    """One training run. ``overrides`` are model options (``ms.patch=7`` parsed); ``init`` a checkpoint to fine-tune
+    """One training run. ``overrides`` are model options (``ms.patch_size=7`` parsed); ``init`` a checkpoint to fine-tune
     from (tensors with matching names and shapes); ``pretrained`` ImageNet weights (``imagenet`` or a path, never a
     download; ``None`` = random initialisation, recorded in the result). ``bn_chunks`` splits each batch into that
     many chunks, each with its own BatchNorm statistics and gradients accumulated: what ``bn_chunks`` GPUs do (the

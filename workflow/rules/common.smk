@@ -6,17 +6,27 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 
+from msnet.core.errors import UsageError
+from msnet.manifest import declared_tables, expand_rows, model_kwargs, rows_for
+from msnet.models.facts import MODELS, model_facts
+from msnet.report.claims import cost_sections, load_claims
+
 # The repository (the Snakefile's folder), so the workflow also runs with --directory elsewhere.
 REPO = Path(os.path.relpath(workflow.basedir))
 CLAIMS = str(REPO / "msnet" / "report" / "claims.yaml")
 PROFILE = config["profile"]
-ROWS = config["rows"]
+try:
+    ROWS = expand_rows(config["rows"])
+except UsageError as err:
+    raise WorkflowError(str(err)) from err
 DATA = config["data"]
 DATASETS = list(DATA["datasets"])
 SPLITS = ["train", "val"]
-FIGURES = ["fig1", "fig4", "fig5"]
-PAPER_TABLES = [f"table{i}" for i in range(1, 9)]
-COST_TABLES = ["table1", "table2", "table3", "table4", "table5", "table6", "table7", "table8", "fig4", "fig5"]
+# The tables and figures the rows declare (msnet/report/claims.yaml ids), in the paper's order.
+TABLES = declared_tables(ROWS)
+PAPER_TABLES = [t for t in TABLES if t.startswith("table")]
+FIGURES = [t for t in TABLES if t.startswith("fig")]
+COST_TABLES = [t for t in TABLES if t in cost_sections(load_claims(CLAIMS))]
 
 
 wildcard_constraints:
@@ -34,8 +44,6 @@ wildcard_constraints:
     flowdir=r"flow(_[0-9.]+fps)?",
 
 
-from msnet.models.facts import MODELS, model_facts
-from msnet.models.registry import parse_overrides
 
 
 def check_rows():
@@ -44,13 +52,9 @@ def check_rows():
     for row_id, row in ROWS.items():
         if row["model"] not in known:
             raise WorkflowError(f"row {row_id!r}: unknown model {row['model']!r}; registered: {', '.join(sorted(known))}")
-        try:
-            overrides = parse_overrides(row.get("set", []))
-        except ValueError as err:
-            raise WorkflowError(f"row {row_id!r}: {err}") from err
-        if "flow" in row and ("in_channels" in overrides or "flow_length" in overrides):
+        if "flow" in row and ({"in_channels", "flow_length"} & set(row.get("model_args", {}))):
             raise WorkflowError(f"row {row_id!r}: a flow row gets in_channels = 2 x flow.length itself; drop it "
-                                "from `set`")
+                                "from `model_args`")
     for row_id, members in config["ensembles"].items():
         missing = [m for m in members if m not in ROWS]
         if missing:
@@ -89,10 +93,18 @@ def cost_rows(spec):
 
 
 def cost_rows_json(spec):
-    """The rows of one cost job as `python -m msnet cost-rows` reads them (the config's row specs)."""
-    import json
+    """The rows of one cost job as `python -m msnet cost-rows` reads them: model, frames and the builder's keyword
+    arguments (the MS spec included)."""
+    return json_argument({row: {"model": ROWS[row]["model"], "frames": ROWS[row]["frames"],
+                                "model_args": model_kwargs(ROWS[row], spec)} for row in cost_rows(spec)})
 
-    return json.dumps({row: {**ROWS[row], "ms": row_has_ms(row)} for row in cost_rows(spec)}, separators=(",", ":"))
+
+def json_argument(value):
+    """``value`` as one compact JSON word for a shell command (the stage reads it as its spec)."""
+    import json
+    import shlex
+
+    return shlex.quote(json.dumps(value, separators=(",", ":")))
 
 
 def row_model(wildcards):
@@ -102,14 +114,8 @@ def row_model(wildcards):
 def row_arguments(wildcards, stage):
     """Arguments of `python -m msnet runtime` for one row and spec."""
     row = ROWS[wildcards.row]
-    overrides = list(row.get("set", []))
-    if row_has_ms(wildcards.row):
-        overrides.append(f"ms.spec={wildcards.spec}")
-    if "flow" in row:
-        overrides.append(f"in_channels={2 * row['flow']['length']}")
-    args = [f"--frames {row['frames']}", f"--size {config[stage]['size']}"]
-    args += [f"--set '{item}'" for item in overrides]
-    return " ".join(args)
+    return (f"--frames {row['frames']} --size {config[stage]['size']} "
+            f"--model-args {json_argument(model_kwargs(row, wildcards.spec))}")
 
 
 def runtime_arguments(wildcards):
@@ -249,9 +255,10 @@ def check_experiments():
         where = f"train.experiments.{name}"
         if exp["dataset"] not in DATASETS:
             raise WorkflowError(f"{where}: dataset {exp['dataset']!r} is not in data.datasets")
-        unknown = [r for r in exp["rows"] if r not in ROWS]
-        if unknown:
-            raise WorkflowError(f"{where}: rows {unknown} are not in `rows`")
+        try:  # the rows declaring its tables, then its listed rows
+            exp["rows"] = rows_for(ROWS, exp.get("tables", []), exp.get("rows", []))
+        except UsageError as err:
+            raise WorkflowError(f"{where}: {err}") from err
         if exp["init"] is not None:
             source = EXPERIMENTS.get(exp["init"])
             if source is None or not set(exp["rows"]) <= set(source["rows"]):
@@ -376,16 +383,12 @@ def best_checkpoint(wildcards, input):
     return str(Path(input.run).parent / "best.pt")
 
 
-def model_overrides(row_id):
-    return " ".join(f"--set '{item}'" for item in ROWS[row_id].get("set", []))
-
-
 def train_arguments(wildcards, input):
     exp, row = EXPERIMENTS[wildcards.experiment], ROWS[wildcards.row]
     args = [row["model"], f"--data {experiment_data(wildcards)}", f"--frames {row['frames']}",
             f"--recipe {exp['recipe']}", f"--crop {exp['crop']}", f"--seed {wildcards.seed}",
             f"--device {TRAIN['device']}", f"--workers {TRAIN['workers']}", f"--row {wildcards.row}",
-            model_overrides(wildcards.row), "--no-progress"]
+            f"--model-args {json_argument(model_kwargs(row))}", "--no-progress"]
     pretrained = row_pretrained(exp, wildcards.row)
     args += [f"--recipe-set '{key}={value}'" for key, value in exp["set"].items()]
     if row_lists(exp, wildcards.row):

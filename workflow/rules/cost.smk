@@ -19,7 +19,6 @@ for _spec in config["cost"]["specs"]:
             f"benchmarks/{PROFILE}/cost/{_spec}.tsv"
         params:
             rows=cost_rows_json(_spec),
-            spec=_spec,
             size=config["cost"]["size"],
             classes=config["cost"]["classes"],
             out=lambda wildcards, output: str(Path(output[0]).parent),
@@ -28,5 +27,5 @@ for _spec in config["cost"]["specs"]:
         conda:
             "../envs/msnet.yaml"
         shell:
-            "python -m msnet cost-rows --rows '{params.rows}' --spec {params.spec} --size {params.size} "
+            "python -m msnet cost-rows --rows {params.rows} --size {params.size} "
             "--classes {params.classes} --out-dir {params.out} > {log} 2>&1"
