@@ -383,27 +383,36 @@ def cmd_flow_quality(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from msnet.train.recipes import get_recipe
-    from msnet.train.trainer import TrainConfig, train
+    from msnet.core.specs import read_spec
+    from msnet.train.trainer import train, train_config
 
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    recipe = get_recipe(args.recipe, **yaml_overrides(args.recipe_set))
-    cfg = TrainConfig(
-        prepared=args.data, model=args.model, frames=args.frames, out=args.out, recipe=recipe,
-        overrides=model_arguments(args), crop=args.crop, seed=args.seed, device=args.device,
-        workers=args.workers, pretrained=args.pretrained, init=args.init, checkpoint_steps=args.checkpoint_steps,
-        eval_protocol=args.eval_protocol, eval_batch=args.eval_batch, cache_frames=args.cache_frames,
-        channels_last=args.channels_last, deterministic=not args.nondeterministic, lenient=args.lenient,
-        lists=args.lists, tensorboard=args.tensorboard, progress=not args.no_progress, row=args.row,
-        bn_chunks=args.bn_chunks, flow_length=args.flow_length, released=args.released,
-    )
-    result = train(cfg)
+    spec = read_spec(args.spec) if args.spec else train_spec_from_flags(args)
+    result = train(train_config(spec))
     if result:
-        _write_json(result, str(Path(args.out) / "train.json"))
+        _write_json(result, str(Path(spec["out"]) / "train.json"))
     return 0
+
+
+def train_spec_from_flags(args: argparse.Namespace) -> dict:
+    """The spec the workflow would write, from a person's flags."""
+    missing = [flag for flag, value in (("MODEL", args.model), ("--data", args.data), ("--out", args.out),
+                                        ("--frames", args.frames)) if value is None]
+    if missing:
+        raise BadValue(f"train needs {', '.join(missing)} (or --spec)")
+    return {
+        "prepared": args.data, "model": args.model, "frames": args.frames, "out": args.out, "recipe": args.recipe,
+        "recipe_args": yaml_overrides(args.recipe_set), "model_args": model_arguments(args), "crop": args.crop,
+        "seed": args.seed, "device": args.device, "workers": args.workers, "pretrained": args.pretrained,
+        "init": args.init, "checkpoint_steps": args.checkpoint_steps, "eval_protocol": args.eval_protocol,
+        "eval_batch": args.eval_batch, "cache_frames": args.cache_frames, "channels_last": args.channels_last,
+        "deterministic": not args.nondeterministic, "lenient": args.lenient, "lists": args.lists,
+        "tensorboard": args.tensorboard, "progress": not args.no_progress, "row": args.row,
+        "bn_chunks": args.bn_chunks, "flow_length": args.flow_length, "released": args.released,
+    }
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -623,10 +632,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train one model with a named recipe (resumes from OUT/checkpoint.pt)",
                        parents=[model_args])
-    p.add_argument("model", help="registered model name")
-    p.add_argument("--data", required=True, help="prepared dataset folder (prepare + check-decoding)")
-    p.add_argument("--out", required=True, help="run folder: checkpoint.pt, best.pt, log.csv, train.json")
-    p.add_argument("--frames", type=int, required=True, help="T, frames per clip")
+    p.add_argument("model", nargs="?", help="registered model name")
+    p.add_argument("--spec", metavar="JSON",
+                   help="the whole run as one JSON object (or file) of TrainConfig's fields, with `recipe` a name and "
+                   "`recipe_args` its changed fields: what the workflow passes; replaces every other option")
+    p.add_argument("--data", help="prepared dataset folder (prepare + check-decoding)")
+    p.add_argument("--out", help="run folder: checkpoint.pt, best.pt, log.csv, train.json")
+    p.add_argument("--frames", type=int, help="T, frames per clip")
     p.add_argument("--recipe", default="something",
                    help="something | kinetics-paper | kinetics-official | hmdb51 | synthetic (docs/training.md)")
     p.add_argument("--recipe-set", action="append", default=[], metavar="KEY=VALUE",

@@ -98,7 +98,7 @@ def test_the_documented_slurm_command_runs_every_job_kind_with_the_local_results
     # Resumable at scale: a longer training run (seed 1, 12 epochs, a checkpoint after every batch) is cancelled by
     # the scheduler after its first checkpoint; the profile's `retries` resubmits it and it resumes.
     longer = tmp_path / "longer.yaml"
-    longer.write_text("train: {seeds: [0, 1], checkpoint_steps: 1, experiments: {synthetic: {set: {epochs: 12}}}}\n")
+    longer.write_text("train: {seeds: [0, 1], checkpoint_steps: 1, experiments: {synthetic: {recipe_args: {epochs: 12}}}}\n")
     done, record = threading.Event(), {}
     watcher = threading.Thread(target=cancel_when_checkpointed, daemon=True, args=(
         workdir / RESUMED, "rule_train_model_wildcards_ci_synthetic_msnet-r18_8f_1", done, record))

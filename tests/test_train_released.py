@@ -81,7 +81,7 @@ def test_a_released_run_is_validated_not_trained_and_says_so(prepared, tmp_path)
     recipe = get_recipe("synthetic", batch_size=4, epochs=3)
     result = train(TrainConfig(prepared=str(prepared["ssv1"]), model="tsm_r18", frames=4, out=str(tmp_path / "run"),
                                recipe=recipe, crop=32, workers=0, progress=False, row="tsm-r18_8f",
-                               overrides={"head": "linear"}, released=str(tmp_path / "TSM_released.pth")))
+                               model_args={"head": "linear"}, released=str(tmp_path / "TSM_released.pth")))
     torch.use_deterministic_algorithms(False)
     assert result["initialisation"] == "released checkpoint TSM_released.pth"
     assert result["released"]["file"] == "TSM_released.pth" and len(result["released"]["sha256"]) == 16

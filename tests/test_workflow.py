@@ -3,6 +3,7 @@ data, training, evaluation, reports)."""
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -100,10 +101,12 @@ def test_extended_configs_list_every_training_job(tmp_path, name):
         assert "ssv1-r50-tsm-released.released.tsm-r50_8f: checkpoints/tsm/" in run.stderr + run.stdout
         released = snakemake("results/paper/train/ssv1-r50-tsm-released/tsm-r50_8f/seed0/train.json", "-n", "-p",
                              "--directory", str(tmp_path), "--configfile", str(REPO / "config" / name))
-        command = next(line for line in released.stdout.splitlines() if " train tsm_r50 " in line)
+        command = next(line for line in released.stdout.splitlines() if " train --spec " in line)
         assert "python -m msnet train" in command and "torchrun" not in command  # one process: nothing is trained
-        assert "--released checkpoints/tsm/TSM_something_RGB_resnet50_shift8_blockres_avg_segment8_e45.pth" in command
-        assert "--set 'head=linear'" in command and "--recipe something-tsm" in command
+        words = shlex.split(command.split(">")[0])
+        spec = json.loads(words[words.index("--spec") + 1])
+        assert spec["released"] == "checkpoints/tsm/TSM_something_RGB_resnet50_shift8_blockres_avg_segment8_e45.pth"
+        assert spec["model_args"] == {"head": "linear"} and spec["recipe"] == "something-tsm" and spec["model"] == "tsm_r50"
     else:
         assert int(stats["pretrain_appearance"]) == 2  # ResNet-18 and MobileNet-V2 backbones
 

@@ -26,10 +26,11 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from msnet.core.errors import BadValue
-from msnet.data.dataset import collate_skipping, read_skips
 from msnet.core.allocator import keep_freed_memory
+from msnet.core.errors import BadValue
 from msnet.core.provenance import provenance
+from msnet.core.specs import from_spec
+from msnet.data.dataset import collate_skipping, read_skips
 from msnet.train import checkpoint as ckpt
 from msnet.train import distributed
 from msnet.train.batches import epoch_batches
@@ -39,7 +40,7 @@ from msnet.train.metrics import summarize, topk_correct
 from msnet.train.model_spec import build_model
 from msnet.train.param_groups import parameter_groups, set_learning_rate
 from msnet.train.precision import autocast
-from msnet.train.recipes import Recipe
+from msnet.train.recipes import Recipe, get_recipe
 from msnet.train.released import file_identity, released_state
 
 log = logging.getLogger("msnet.train")
@@ -50,7 +51,7 @@ LOG_FIELDS = ("epoch", "lr", "train_loss", "train_top1", "val_top1", "val_top5",
 
 @dataclass
 class TrainConfig:
-    """One training run. ``overrides`` are model options (``ms.patch_size=7`` parsed); ``init`` a checkpoint to fine-tune
+    """One training run. ``model_args`` are the model builder's keyword arguments (``{"ms": {"patch_size": 7}}``); ``init`` a checkpoint to fine-tune
     from (tensors with matching names and shapes); ``pretrained`` ImageNet weights (``imagenet`` or a path, never a
     download; ``None`` = random initialisation, recorded in the result). ``bn_chunks`` splits each batch into that
     many chunks, each with its own BatchNorm statistics and gradients accumulated: what ``bn_chunks`` GPUs do (the
@@ -61,7 +62,7 @@ class TrainConfig:
     frames: int
     out: str
     recipe: Recipe
-    overrides: dict = field(default_factory=dict)
+    model_args: dict = field(default_factory=dict)
     crop: int = 224
     seed: int = 0
     device: str = "auto"
@@ -84,8 +85,16 @@ class TrainConfig:
     released: str | None = None  # a released TSM/TSN checkpoint evaluated instead of training (released.py)
 
 
+def train_config(spec: dict) -> TrainConfig:
+    """A run from its spec: :class:`TrainConfig`'s fields, with ``recipe`` a recipe name and ``recipe_args`` the
+    :class:`~msnet.train.recipes.Recipe` fields it changes (what the workflow writes from the config)."""
+    spec = dict(spec)
+    recipe = get_recipe(spec.pop("recipe", "something"), **spec.pop("recipe_args", {}))
+    return from_spec(TrainConfig, {**spec, "recipe": recipe}, "train spec")
+
+
 def model_spec(cfg: TrainConfig, num_classes: int) -> dict:
-    overrides = dict(cfg.overrides)
+    overrides = dict(cfg.model_args)  # recorded as "overrides", the name results (and their fingerprints) carry
     if cfg.flow_length:
         channels = overrides.setdefault("in_channels", 2 * cfg.flow_length)
         if channels != 2 * cfg.flow_length:

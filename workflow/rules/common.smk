@@ -271,7 +271,7 @@ def check_experiments():
         if strays:
             raise WorkflowError(f"{where}: released checkpoints for rows it does not list: {strays}")
         for row_id, path in released.items():
-            if len(row_seeds(exp, row_id)) != 1 or exp["init"] or exp["set"]:
+            if len(row_seeds(exp, row_id)) != 1 or exp["init"] or exp["recipe_args"]:
                 raise WorkflowError(f"{where}: row {row_id!r} is evaluated from a released checkpoint: one seed, no "
                                     "`init` and no recipe `set` (nothing is trained)")
             if not Path(path).is_file():
@@ -374,38 +374,25 @@ def experiment_data(wildcards):
     return f"results/{PROFILE}/data/{EXPERIMENTS[wildcards.experiment]['dataset']}"
 
 
-def run_folder(wildcards, output):
-    return str(Path(output[0]).parent)
-
-
 def best_checkpoint(wildcards, input):
     """Best-epoch weights beside the run's train.json (the paper reports best-epoch accuracy)."""
     return str(Path(input.run).parent / "best.pt")
 
 
-def train_arguments(wildcards, input):
+def train_spec(wildcards, input, output):
+    """The run as `python -m msnet train --spec` reads it: TrainConfig's fields, named as in the config (train.* and
+    the experiment's keys), the row's builder arguments and the recipe's changed fields."""
     exp, row = EXPERIMENTS[wildcards.experiment], ROWS[wildcards.row]
-    args = [row["model"], f"--data {experiment_data(wildcards)}", f"--frames {row['frames']}",
-            f"--recipe {exp['recipe']}", f"--crop {exp['crop']}", f"--seed {wildcards.seed}",
-            f"--device {TRAIN['device']}", f"--workers {TRAIN['workers']}", f"--row {wildcards.row}",
-            f"--model-args {json_argument(model_kwargs(row))}", "--no-progress"]
-    pretrained = row_pretrained(exp, wildcards.row)
-    args += [f"--recipe-set '{key}={value}'" for key, value in exp["set"].items()]
-    if row_lists(exp, wildcards.row):
-        args.append(f"--lists {row_lists(exp, wildcards.row)}")
-    if "flow" in row:
-        args.append(f"--flow-length {row['flow']['length']}")
-    if pretrained:
-        args.append(f"--pretrained {pretrained}")
-    if exp["init"]:
-        args.append(f"--init {Path(input.init).parent / 'best.pt'}")
-    if released_checkpoint(exp, wildcards.row):
-        args.append(f"--released {released_checkpoint(exp, wildcards.row)}")
-    if TRAIN["checkpoint_steps"]:
-        args.append(f"--checkpoint-steps {TRAIN['checkpoint_steps']}")
-    args += [flag for flag, on in (("--cache-frames", TRAIN["cache_frames"]), ("--channels-last", TRAIN["channels_last"]))
-             if on]
-    return " ".join(args)
+    spec = {"prepared": experiment_data(wildcards), "out": str(Path(output[0]).parent), "row": wildcards.row,
+            "model": row["model"], "frames": row["frames"], "model_args": model_kwargs(row),
+            "flow_length": row["flow"]["length"] if "flow" in row else 0,
+            "recipe": exp["recipe"], "recipe_args": exp["recipe_args"], "crop": exp["crop"],
+            "lists": row_lists(exp, wildcards.row), "seed": int(wildcards.seed),
+            "pretrained": row_pretrained(exp, wildcards.row),
+            "init": str(Path(input.init).parent / "best.pt") if exp["init"] else None,
+            "released": released_checkpoint(exp, wildcards.row), "progress": False,
+            **{key: TRAIN[key] for key in ("device", "workers", "checkpoint_steps", "cache_frames", "channels_last")}}
+    return json_argument(spec)
 
 
 def released_checkpoint(exp, row_id):

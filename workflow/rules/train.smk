@@ -36,8 +36,7 @@ rule train_model:
         "benchmarks/{profile}/train/{experiment}/{row}/seed{seed}.tsv"
     params:
         launcher=launcher,
-        arguments=train_arguments,
-        out=run_folder,
+        spec=train_spec,
     threads: all_cores()
     resources:
         gpu=train_gpus,
@@ -45,7 +44,7 @@ rule train_model:
     conda:
         "../envs/msnet.yaml"
     shell:
-        "{params.launcher} train {params.arguments} --out {params.out} > {log} 2>&1"
+        "{params.launcher} train --spec {params.spec} > {log} 2>&1"
 
 
 # A trained row under one of the paper's protocols (best-epoch weights, as the paper reports).
