@@ -15,6 +15,7 @@ from snakemake.utils import update_config
 
 from conftest import CI_CONFIGS
 
+from msnet.manifest import expand_rows, rows_for
 from msnet.models.facts import model_facts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,7 +33,7 @@ def test_default_config_dry_run_lists_every_cost_job(tmp_path):
     assert run.returncode == 0, run.stderr + run.stdout
     assert "cost_tables" in run.stdout
     # Every row is counted once, rows with an MS module twice (both specs): one job per spec, one file per row.
-    rows = yaml.safe_load((REPO / "config.yaml").read_text())["rows"]
+    rows = expand_rows(yaml.safe_load((REPO / "config.yaml").read_text())["rows"])
     assert re.search(r"^cost_official\s+1$", run.stdout, re.MULTILINE) and re.search(r"^cost_paper\s+1$", run.stdout, re.M)
     official = set(re.findall(r"results/default/cost/official/([^,\s]+)\.json", run.stdout))
     paper = set(re.findall(r"results/default/cost/paper/([^,\s]+)\.json", run.stdout))
@@ -88,7 +89,9 @@ def test_extended_configs_list_every_training_job(tmp_path, name):
     def seeds(exp, row):
         return len(exp.get("row_seeds", {}).get(row) or exp.get("seeds") or train["seeds"])
 
-    experiments = train["experiments"].values()
+    rows = expand_rows(config["rows"])
+    experiments = [{**e, "rows": rows_for(rows, e.get("tables", []), e.get("rows", []))}
+                   for e in train["experiments"].values()]
     stats = dict(re.findall(r"^(train_model|evaluate_model|pretrain_appearance)\s+(\d+)$", run.stdout, re.MULTILINE))
     assert int(stats["train_model"]) == sum(seeds(e, r) for e in experiments for r in e["rows"])
     assert int(stats["evaluate_model"]) == sum(seeds(e, r) * len(e.get("eval", ["1clip"]))

@@ -1,0 +1,32 @@
+"""``python -m msnet <stage> ...``: the one entry point every workflow rule calls."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from msnet.cli import cost, data, flow, motion, report, runtime, train
+from msnet.cli.common import log, model_arguments_parser
+from msnet.core.errors import UsageError
+
+STAGES = (cost, runtime, data, flow, train, motion, report)  # one module per stage family, in help order
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m msnet", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    model_args = model_arguments_parser()
+    for stage in STAGES:
+        stage.register(sub, model_args)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
+    try:
+        return args.func(args)
+    except (UsageError, FileNotFoundError) as err:  # the input or the request is wrong: say so in one line
+        log.error("%s", err)
+        return 2
