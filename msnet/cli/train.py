@@ -10,13 +10,15 @@ from msnet.core.errors import BadValue
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
+    from msnet.core.specs import from_spec, read_spec
     from msnet.train.pretrain import PretrainConfig, pretrain
 
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    cfg = PretrainConfig(**yaml_overrides(args.set))
+    spec = {**(read_spec(args.spec) if args.spec else {}), **yaml_overrides(args.set)}
+    cfg = from_spec(PretrainConfig, spec, "pretrain spec")
     result = pretrain(cfg, args.out, progress=not args.no_progress)
     print_result(result, str(Path(args.out).with_suffix(".json")))
     return 0
@@ -93,6 +95,7 @@ def register(sub, model_args: argparse.ArgumentParser) -> None:
     p = sub.add_parser("pretrain", help="appearance pretraining on synthetic stills (the synthetic stand-in for "
                        "ImageNet weights): a torchvision-layout state dict and a JSON result")
     p.add_argument("--out", required=True, help="weights file (.pth); the result JSON is written beside it (.json)")
+    p.add_argument("--spec", metavar="JSON", help="PretrainConfig's fields as one JSON object or file (the workflow's)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a field of PretrainConfig, e.g. steps=400 arch=resnet18 size=96 (msnet/train/pretrain.py)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")

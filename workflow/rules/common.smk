@@ -365,8 +365,9 @@ def row_pretrained(exp, row_id):
     return None if arch is None else f"results/{PROFILE}/pretrain/{arch}.pth"
 
 
-def pretrain_arguments(wildcards):
-    return " ".join(f"--set '{key}={value}'" for key, value in {**TRAIN["pretrain"], "arch": wildcards.arch}.items())
+def pretrain_spec(wildcards):
+    """PretrainConfig's fields: train.pretrain (the same names) and the backbone being pretrained."""
+    return json_argument({**TRAIN["pretrain"], "arch": wildcards.arch})
 
 
 def experiment_data(wildcards):

@@ -13,12 +13,12 @@ rule pretrain_appearance:
     benchmark:
         "benchmarks/{profile}/pretrain/{arch}.tsv"
     params:
-        arguments=pretrain_arguments,
+        spec=pretrain_spec,
     threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet pretrain --out {output.weights} {params.arguments} --no-progress > {log} 2>&1"
+        "python -m msnet pretrain --out {output.weights} --spec {params.spec} --no-progress > {log} 2>&1"
 
 
 # One training run: resumes from its checkpoint.pt when re-run after an interruption (--rerun-incomplete).
