@@ -19,6 +19,16 @@ def print_result(obj: dict, out: str | None) -> None:
     print(json.dumps(obj, indent=2, sort_keys=False))
 
 
+def print_shard_result(result: dict, per_video: str, failures: str) -> int:
+    """A shard's (or a merge's) summary on stdout, its per-video mapping as a count; ``failures`` logged if any."""
+    if per_video in result:
+        result = {k: v for k, v in result.items() if k != per_video} | {"videos": len(result[per_video])}
+    print(json.dumps(result, indent=2))
+    if result.get("errors") or result.get("failed"):
+        log.warning(failures)
+    return 0
+
+
 def model_arguments(args: argparse.Namespace) -> dict:
     """The builder's keyword arguments: ``--model-args`` (JSON, the workflow's), then each ``--set`` on top."""
     from msnet.models.registry import parse_overrides

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from msnet.cli.common import log, shard_argument, size_argument, yaml_overrides
+from msnet.cli.common import log, print_shard_result, shard_argument, size_argument, yaml_overrides
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -55,11 +55,8 @@ def cmd_extract_frames(args: argparse.Namespace) -> int:
     else:
         shard, shards = args.shard
         result = extract_shard(args.prepared, shard, shards, args.short_side)
-        result = {k: v for k, v in result.items() if k != "frames"} | {"videos": len(result["frames"])}
-    print(json.dumps(result, indent=2))
-    if result.get("errors") or result.get("failed"):
-        log.warning("some videos could not be decoded; they are left out of the frame lists and counted")
-    return 0
+    return print_shard_result(result, "frames", "some videos could not be decoded; they are left out of the frame "
+                              "lists and counted")
 
 
 def cmd_subset(args: argparse.Namespace) -> int:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from msnet.cli.common import log, print_result, shard_argument
+from msnet.cli.common import log, print_result, print_shard_result, shard_argument
 
 
 def cmd_flow_extract(args: argparse.Namespace) -> int:
@@ -25,11 +24,8 @@ def cmd_flow_extract(args: argparse.Namespace) -> int:
         shard, shards = args.shard
         result = extract_flow_shard(args.prepared, shard, shards, settings, args.lists, device,
                                     progress=not args.no_progress)
-        result = {k: v for k, v in result.items() if k != "fields"} | {"videos": len(result["fields"])}
-    print(json.dumps(result, indent=2))
-    if result.get("errors") or result.get("failed"):
-        log.warning("some videos gave no flow; they are left out of the flow lists and counted")
-    return 0
+    return print_shard_result(result, "fields", "some videos gave no flow; they are left out of the flow lists and "
+                              "counted")
 
 
 def cmd_flow_quality(args: argparse.Namespace) -> int:
