@@ -44,10 +44,9 @@ wildcard_constraints:
     flowdir=r"flow(_[0-9.]+fps)?",
 
 
-
-
 def check_rows():
-    """Fail at parse time, naming the row, if a row's model is not registered or an override is malformed."""
+    """Fail at parse time, naming the row, if a row's model is not registered, a flow row sets its own input
+    channels, or an ensemble names a row that does not exist (builder arguments are checked when a model is built)."""
     known = set(MODELS)
     for row_id, row in ROWS.items():
         if row["model"] not in known:
@@ -273,7 +272,7 @@ def check_experiments():
         for row_id, path in released.items():
             if len(row_seeds(exp, row_id)) != 1 or exp["init"] or exp["recipe_args"]:
                 raise WorkflowError(f"{where}: row {row_id!r} is evaluated from a released checkpoint: one seed, no "
-                                    "`init` and no recipe `set` (nothing is trained)")
+                                    "`init` and no `recipe_args` (nothing is trained)")
             if not Path(path).is_file():
                 logger.warning(f"{where}.released.{row_id}: {path} not found. The jobs are listed, but train_model "
                                f"({name}/{row_id}) needs TSM's released file there (TSM's model zoo; "
