@@ -6,7 +6,7 @@ import torch
 import torchvision
 from torch import nn
 
-from msnet import list_models
+from msnet import create_model, list_models
 from msnet.cli import main
 from msnet.manifest import model_kwargs
 from msnet.measure.cost import model_cost
@@ -120,3 +120,20 @@ def test_cli_reports_bad_input_clearly(capsys):
     assert main(["cost", "msnet_r18", "--frames", "2", "--set", "ms.patch_size"]) == 2
     assert main(["cost", "resnet1000", "--frames", "2"]) == 2
     assert "unknown model 'resnet1000'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name,overrides", [("msnet_r18", {"ms": {"spec": "paper"}}), ("cp_r18", {}),
+                                            ("repflow_r50", {"repflow": {"iterations": 3}}), ("msnet_i3d", {})])
+def test_one_pass_counts_equal_separate_fvcore_and_thop_passes(name, overrides):
+    """model_cost counts both conventions from fvcore's trace with the THOP hooks attached."""
+    from msnet.measure.cost import inserted_modules
+
+    cost = model_cost(name, frames=4, size=64, overrides=overrides)
+    model = create_model(name, num_frames=4, num_classes=174, **overrides).eval()
+    clip = (torch.randn(4, 3, 64, 64),)
+    inserted = inserted_modules(model)
+    with torch.no_grad():
+        fv, th = fvcore_cost(model, clip, inserted), thop_cost(model, clip, inserted)
+    assert (cost["flops"], cost["flops_thop"], cost["by_operator"], cost["thop_by_module"]) == \
+        (fv["flops"], th["flops"], fv["by_operator"], th["by_module"])
+    assert all(type(v) is int for v in cost["thop_by_module"].values()) and json.dumps(cost)  # plain numbers

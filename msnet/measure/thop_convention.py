@@ -25,9 +25,10 @@ The result is a mix of multiply-accumulates (convs) and separate mults and adds
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from math import prod
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 import torch
 from torch import nn
@@ -73,8 +74,11 @@ RULES = (
 )
 
 
-def thop_cost(model: nn.Module, inputs: tuple[torch.Tensor, ...], inserted: Iterable[str] = ()) -> dict:
-    """Run ``model(*inputs)`` once with counting hooks; the total and each ``inserted`` module's share."""
+@contextlib.contextmanager
+def thop_counting(model: nn.Module, inserted: Iterable[str] = ()) -> Iterator[Callable[[], dict]]:
+    """Counting hooks on ``model`` while the block runs its forward pass once (or traces it: the rules read shapes
+    only, so fvcore's trace can carry them and the cost stage runs each model once); yields the function that returns
+    the total and each ``inserted`` module's share."""
     counts: Counter = Counter()
     handles = []
     for name, module in model.named_modules():
@@ -82,18 +86,28 @@ def thop_cost(model: nn.Module, inputs: tuple[torch.Tensor, ...], inserted: Iter
             if isinstance(module, types):
 
                 def hook(m, args, out, rule=rule, name=name):
-                    counts[name] += rule(m, args, out)
+                    counts[name] += int(rule(m, args, out))  # a traced shape is a tensor
 
                 handles.append(module.register_forward_hook(hook))
                 break
+
+    def result() -> dict:
+        return {
+            "flops": sum(counts.values()),
+            "by_insert": {n: sum(v for k, v in counts.items() if k == n or k.startswith(n + ".")) for n in inserted},
+            "by_module": dict(counts),  # per counted leaf module: what readings of a printed number are composed from
+        }
+
     try:
-        with torch.no_grad(), use_fused_kernel(False):  # the hooks must see the correlation layer run
-            model(*inputs)
+        with use_fused_kernel(False):  # the hooks must see the correlation layer run
+            yield result
     finally:
         for h in handles:
             h.remove()
-    return {
-        "flops": sum(counts.values()),
-        "by_insert": {n: sum(v for k, v in counts.items() if k == n or k.startswith(n + ".")) for n in inserted},
-        "by_module": dict(counts),  # per counted leaf module: what readings of a printed number are composed from
-    }
+
+
+def thop_cost(model: nn.Module, inputs: tuple[torch.Tensor, ...], inserted: Iterable[str] = ()) -> dict:
+    """Run ``model(*inputs)`` once with counting hooks; the total and each ``inserted`` module's share."""
+    with torch.no_grad(), thop_counting(model, inserted) as result:
+        model(*inputs)
+    return result()
