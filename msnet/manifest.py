@@ -16,6 +16,8 @@ import copy
 import re
 from typing import Iterable
 
+from snakemake.utils import update_config
+
 from msnet.core.errors import BadValue, UnknownName
 from msnet.models.facts import model_facts
 from msnet.models.registry import set_path
@@ -33,18 +35,12 @@ def expand_rows(rows: dict[str, dict]) -> dict[str, dict]:
         if row.get("sweep"):
             out.update((g, generated[g]) for g in generated if generated[g]["_from"] == row_id and g not in rows)
         elif row_id in generated:
-            out[row_id] = _merged(generated[row_id], row)
+            out[row_id] = copy.deepcopy(generated[row_id])
+            update_config(out[row_id], row)
         else:
             out[row_id] = dict(row)
     for row in out.values():
         row.pop("_from", None)
-    return out
-
-
-def _merged(base: dict, top: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in top.items():
-        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
     return out
 
 

@@ -28,3 +28,16 @@ def test_a_bug_keeps_its_traceback(monkeypatch):
 def test_user_errors_are_still_the_builtin_types_callers_catch():
     assert issubclass(BadValue, ValueError) and issubclass(UnknownName, KeyError)
     assert issubclass(BadValue, UsageError) and str(UnknownName("plain message")) == "plain message"
+
+
+def test_results_are_written_whole_and_readable_like_any_file(tmp_path):
+    import os
+    import stat
+
+    from msnet.core.jsonio import write_json
+
+    path = write_json(tmp_path / "a" / "r.json", {"x": float("nan")}, strict=True)
+    assert path.read_text() == '{\n  "x": "nan"\n}\n' and list(path.parent.iterdir()) == [path]
+    probe = tmp_path / "probe"
+    probe.write_text("")
+    assert stat.S_IMODE(os.stat(path).st_mode) == stat.S_IMODE(os.stat(probe).st_mode)  # not mkstemp's 0600

@@ -74,3 +74,12 @@ def test_a_row_given_under_a_generated_id_is_merged_over_it(explicit_first):
     rows = expand_rows({**explicit, **sweep} if explicit_first else {**sweep, **explicit})
     assert rows["m_p7"] == {"model": "msnet_r18", "frames": 4, "model_args": {"ms": {"patch_size": 7, "spec": "paper"}}}
     assert rows["m_p3"]["frames"] == 8
+
+
+def test_a_train_spec_without_a_recipe_is_refused():
+    from msnet.train.trainer import train_config
+
+    with pytest.raises(ValueError, match=r"missing key\(s\) \['recipe'\]"):
+        train_config({"prepared": "p", "model": "tsm_r18", "frames": 8, "out": "o"})
+    with pytest.raises(TypeError, match="unknown key"):
+        train_config({"prepared": "p", "model": "tsm_r18", "frames": 8, "out": "o", "recipe": "synthetic", "epochs": 3})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -27,12 +26,11 @@ def write_json(path: str | Path, obj: object, *, indent: int = 2, strict: bool =
     Python's ``json`` writes them (``NaN``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # one writer per process; the umask's permissions
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(strict_json(obj) if strict else obj, indent=indent, allow_nan=not strict) + "\n")
+        tmp.write_text(json.dumps(strict_json(obj) if strict else obj, indent=indent, allow_nan=not strict) + "\n")
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path

@@ -51,9 +51,9 @@ LOG_FIELDS = ("epoch", "lr", "train_loss", "train_top1", "val_top1", "val_top5",
 
 @dataclass
 class TrainConfig:
-    """One training run. ``model_args`` are the model builder's keyword arguments (``{"ms": {"patch_size": 7}}``); ``init`` a checkpoint to fine-tune
-    from (tensors with matching names and shapes); ``pretrained`` ImageNet weights (``imagenet`` or a path, never a
-    download; ``None`` = random initialisation, recorded in the result). ``bn_chunks`` splits each batch into that
+    """One training run. ``model_args`` are the model builder's keyword arguments (``{"ms": {"patch_size": 7}}``);
+    ``init`` a checkpoint to fine-tune from (tensors with matching names and shapes); ``pretrained`` ImageNet weights
+    (``imagenet`` or a path, never a download; ``None`` = random initialisation, recorded in the result). ``bn_chunks`` splits each batch into that
     many chunks, each with its own BatchNorm statistics and gradients accumulated: what ``bn_chunks`` GPUs do (the
     official runs: batch 48 on 4 GPUs, BN over 12 clips), on any number of devices."""
 
@@ -89,7 +89,9 @@ def train_config(spec: dict) -> TrainConfig:
     """A run from its spec: :class:`TrainConfig`'s fields, with ``recipe`` a recipe name and ``recipe_args`` the
     :class:`~msnet.train.recipes.Recipe` fields it changes (what the workflow writes from the config)."""
     spec = dict(spec)
-    recipe = get_recipe(spec.pop("recipe", "something"), **spec.pop("recipe_args", {}))
+    if "recipe" not in spec:
+        raise BadValue("train spec: missing key(s) ['recipe'] (a recipe name of msnet/train/recipes.py)")
+    recipe = get_recipe(spec.pop("recipe"), **spec.pop("recipe_args", {}))
     return from_spec(TrainConfig, {**spec, "recipe": recipe}, "train spec")
 
 
