@@ -28,9 +28,30 @@ def snakemake(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+def stage_commands(stdout: str) -> list[list[str]]:
+    """The `python -m msnet` (or torchrun ... -m msnet) command lines of a dry run's -p output, as words."""
+    return [shlex.split(match.split(" > ")[0]) for match in re.findall(r"-m msnet (.+)$", stdout, re.MULTILINE)]
+
+
+def assert_commands_parse(stdout: str) -> int:
+    """Every stage command of a dry run is one the CLI accepts, its --spec expanded: a config key the stage does not
+    declare, or a value of the wrong type, fails here rather than in the job. Returns the number checked."""
+    from msnet.cli import build_parser
+    from msnet.cli.spec_options import expand_spec
+
+    parser, commands = build_parser(), stage_commands(stdout)
+    for words in commands:
+        try:
+            parser.parse_args(expand_spec(parser, words))
+        except SystemExit:
+            pytest.fail(f"the CLI refuses a rule's command: python -m msnet {shlex.join(words)}")
+    return len(commands)
+
+
 def test_default_config_dry_run_lists_every_cost_job(tmp_path):
-    run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / "config.yaml"))
+    run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", str(REPO / "config.yaml"))
     assert run.returncode == 0, run.stderr + run.stdout
+    assert assert_commands_parse(run.stdout) >= 30  # every stage the default run calls
     assert "cost_tables" in run.stdout
     # Every row is counted once, rows with an MS module twice (both specs): one job per spec, one file per row.
     rows = expand_rows(yaml.safe_load((REPO / "config.yaml").read_text())["rows"])
@@ -80,8 +101,9 @@ def test_bad_rows_or_datasets_fail_the_dry_run_naming_the_cause(tmp_path, body, 
 def test_extended_configs_list_every_training_job(tmp_path, name):
     """config/*.yaml extend config.yaml; the real-data one lists its jobs without the data and names missing roots;
     the study trains each row with its own seeds."""
-    run = snakemake("-n", "--directory", str(tmp_path), "--configfile", str(REPO / "config" / name))
+    run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", str(REPO / "config" / name))
     assert run.returncode == 0, run.stderr + run.stdout
+    assert assert_commands_parse(run.stdout) >= 300
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     update_config(config, yaml.safe_load((REPO / "config" / name).read_text()))  # as the Snakefile merges them
     train = config["train"]

@@ -68,10 +68,3 @@ def shard_argument(text: str) -> tuple[int, int]:
     if not sep or not shard.isdigit() or not shards.isdigit() or not 0 <= int(shard) < int(shards):
         raise argparse.ArgumentTypeError(f"shard must look like I/N with 0 <= I < N, e.g. 0/4, got {text!r}")
     return int(shard), int(shards)
-
-
-def size_argument(text: str) -> tuple[int, int]:
-    height, sep, width = text.lower().partition("x")
-    if not sep or not height.isdigit() or not width.isdigit():
-        raise argparse.ArgumentTypeError(f"size must look like HxW, e.g. 96x128, got {text!r}")
-    return int(height), int(width)

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from msnet.cli.common import log, print_shard_result, shard_argument, size_argument, yaml_overrides
+from msnet.cli.common import log, print_shard_result, shard_argument, yaml_overrides
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -76,7 +76,7 @@ def register(sub, model_args: argparse.ArgumentParser) -> None:
     p.add_argument("--val-every", type=int, default=5, metavar="N",
                    help="one video in N of every class is held out for validation (5; 2: half)")
     p.add_argument("--seed", type=int, default=0, help="the benchmark is a function of the seed")
-    p.add_argument("--size", type=size_argument, help="HxW of the frames (default 96x128)")
+    p.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), help="frame height and width (default 96 128)")
     p.add_argument("--frames", type=int, help="frames per video (default 24)")
     p.add_argument("--preset", choices=("default", "hard"), default="default",
                    help="default: the calibrated benchmark; hard: camera pan, a distractor, occluders, busy backgrounds")

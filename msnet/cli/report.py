@@ -18,8 +18,8 @@ def _measured(args: argparse.Namespace):
     for item in getattr(args, "ensemble", []):
         row, sep, members = item.partition("=")
         if not sep or not members:
-            raise BadValue(f"--ensemble {item!r} must look like ROW=MEMBER,MEMBER")
-        ensembles[row] = members.split(",")
+            raise BadValue(f"--ensemble {item!r} must look like ROW=MEMBER,MEMBER or ROW=[\"MEMBER\",...]")
+        ensembles[row] = json.loads(members) if members.startswith("[") else members.split(",")  # a spec's list
     measured.add_ensembles(ensembles)
     return measured
 

@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 def read_spec(text: str) -> dict:
     """A spec given inline (``{...}``) or as the path of a JSON file."""
-    if not text.lstrip().startswith("{"):
+    if not text.lstrip().startswith(("{", "[")):
         path = Path(text)
         if not path.is_file():
             raise MissingFile(f"{path}: spec file not found (give a JSON object or the path of one)")

@@ -92,44 +92,34 @@ def cost_rows(spec):
     return [row for row_spec, row in cost_jobs() if row_spec == spec]
 
 
-def cost_rows_json(spec):
-    """The rows of one cost job as `python -m msnet cost-rows` reads them: model, frames and the builder's keyword
-    arguments (the MS spec included)."""
-    return json_argument({row: {"model": ROWS[row]["model"], "frames": ROWS[row]["frames"],
-                                "model_args": model_kwargs(ROWS[row], spec)} for row in cost_rows(spec)})
+def cost_spec(spec):
+    """One cost job's options: its rows (model, frames, the builder's keyword arguments, the MS spec included)."""
+    rows = {row: {"model": ROWS[row]["model"], "frames": ROWS[row]["frames"], "model_args": model_kwargs(ROWS[row], spec)}
+            for row in cost_rows(spec)}
+    return json_argument({"rows": rows, "size": config["cost"]["size"], "classes": config["cost"]["classes"]})
 
 
 def json_argument(value):
-    """``value`` as one compact JSON word for a shell command (the stage reads it as its spec)."""
+    """``value`` as one compact JSON word for a shell command: a stage's ``--spec``, its options by their own names
+    (msnet/cli/spec_options.py), so no rule respells a config value as flags."""
     import json
     import shlex
 
     return shlex.quote(json.dumps(value, separators=(",", ":")))
 
 
-def row_model(wildcards):
-    return ROWS[wildcards.row]["model"]
-
-
-def row_arguments(wildcards, stage):
-    """Arguments of `python -m msnet runtime` for one row and spec."""
-    row = ROWS[wildcards.row]
-    return (f"--frames {row['frames']} --size {config[stage]['size']} "
-            f"--model-args {json_argument(model_kwargs(row, wildcards.spec))}")
-
-
-def runtime_arguments(wildcards):
-    settings = config["runtime"]
-    extra = f" --device {settings['device']} --warmup {settings['warmup']} --runs {settings['runs']}"
+def runtime_spec(wildcards):
+    """`python -m msnet runtime`'s options for one row and MS spec: config.runtime's settings, the row's model."""
+    settings, row = config["runtime"], ROWS[wildcards.row]
     reference = ROWS.get(settings["reference"])
     if reference is None:
         raise WorkflowError(f"runtime.reference {settings['reference']!r} is not a row of `rows`")
-    extra += f" --reference {reference['model']}:{reference['frames']}"
-    return row_arguments(wildcards, "runtime") + extra
+    return json_argument({"frames": row["frames"], "model_args": model_kwargs(row, wildcards.spec),
+                          "reference": f"{reference['model']}:{reference['frames']}",
+                          **{k: settings[k] for k in ("size", "device", "warmup", "runs")}})
 
 
-def ensemble_arguments(wildcards):
-    return " ".join(f"--ensemble '{row}={','.join(members)}'" for row, members in config["ensembles"].items())
+ENSEMBLE_SPEC = json_argument({"ensemble": config["ensembles"]})  # the report stages' ensemble rows
 
 
 def package_code(*patterns):
@@ -162,18 +152,10 @@ def report_missing_roots():
 report_missing_roots()
 
 
-def synthetic_arguments(wildcards):
-    synthetic, dataset = DATA["synthetic"], DATA["datasets"][wildcards.dataset]
-    height, width = synthetic["size"]
-    args = [f"--videos {dataset['videos']}", f"--val-every {dataset['val_every']}", f"--seed {synthetic['seed']}",
-            f"--size {height}x{width}", f"--frames {synthetic['frames']}", f"--preset {synthetic['preset']}"]
-    args += [f"--set '{key}={value}'" for key, value in synthetic["set"].items()]
-    return " ".join(args)
-
-
-def prepare_arguments(wildcards):
-    args = [f"--class-order {DATA['class_order']}", f"--verify {DATA['verify']}"]
-    return " ".join(args + (["--lenient"] if DATA["lenient"] else []))
+def synthetic_spec(wildcards):
+    """`python -m msnet synth`'s options: data.synthetic, and the dataset's size and validation share."""
+    dataset = DATA["datasets"][wildcards.dataset]
+    return json_argument({**DATA["synthetic"], "videos": dataset["videos"], "val_every": dataset["val_every"]})
 
 
 def data_results():
@@ -188,11 +170,6 @@ def shard_manifests(wildcards):
     shards = DATA["frames"]["shards"]
     return [f"results/{wildcards.profile}/data/{wildcards.dataset}/frames/shard-{i}-of-{shards}.json"
             for i in range(shards)]
-
-
-def short_side_argument(wildcards):
-    side = DATA["frames"]["short_side"]
-    return f"--short-side {side}" if side else ""
 
 
 # --- Fig. 6 and the motion-estimate check ---------------------------------------------------------------------------
@@ -213,11 +190,13 @@ def motion_rows():
     return [(experiment, row) for row in MOTION["rows"]]
 
 
-def motion_synthetic(wildcards):
-    """The written synthetic benchmark the experiment trained on ('' for a real dataset: default generator)."""
+def motion_spec(wildcards):
+    """`python -m msnet motion`'s options: the experiment's dataset, the written synthetic benchmark it trained on (none
+    for a real dataset: the default generator), motion.videos and motion.real_videos."""
     dataset = EXPERIMENTS[wildcards.experiment]["dataset"]
-    root = DATA["datasets"][dataset].get("root")
-    return f"--synthetic results/{wildcards.profile}/synthetic/{dataset}" if root is None else ""
+    synthetic = None if DATA["datasets"][dataset].get("root") is not None else f"results/{wildcards.profile}/synthetic/{dataset}"
+    return json_argument({"dataset": dataset, "synthetic": synthetic, "videos": MOTION.get("videos", 32),
+                          "video": MOTION.get("real_videos", [])})
 
 
 def motion_files():
@@ -441,24 +420,11 @@ def flow_folders():
                    if "flow" in ROWS[r]})
 
 
-def flow_fps(wildcards):
-    """The resampling rate of a flow folder name (``flow_3fps`` -> 3), as a CLI argument."""
+def flow_spec(wildcards, keys=("method", "device", "source_fps", "lists", "size")):
+    """`python -m msnet flow extract`'s options: data.flow's ``keys`` (an empty value keeps the stage's default),
+    and the resampling rate a flow folder's name carries (``flow_3fps`` -> 3)."""
     match = re.fullmatch(r"flow_([0-9.]+)fps", wildcards.flowdir)
-    return f"--fps {match.group(1)}" if match else ""
-
-
-def flow_arguments(wildcards):
-    args = [f"--method {FLOW['method']}", f"--device {FLOW['device']}", f"--source-fps {FLOW['source_fps']}",
-            flow_fps(wildcards)]
-    if FLOW["lists"]:
-        args.append(f"--lists {FLOW['lists']}")
-    if FLOW["size"]:
-        args.append(f"--size {FLOW['size'][0]} {FLOW['size'][1]}")
-    return " ".join(a for a in args if a)
-
-
-def subset_arguments(wildcards):
-    return " ".join(f"--{split} {count}" for split, count in DATA["subset"].items())
+    return json_argument({**{k: FLOW[k] or None for k in keys}, "fps": float(match.group(1)) if match else None})
 
 
 def flow_source_lists(wildcards):

@@ -18,14 +18,11 @@ for _spec in config["cost"]["specs"]:
         benchmark:
             f"benchmarks/{PROFILE}/cost/{_spec}.tsv"
         params:
-            rows=cost_rows_json(_spec),
-            size=config["cost"]["size"],
-            classes=config["cost"]["classes"],
+            spec=cost_spec(_spec),
             out=lambda wildcards, output: str(Path(output[0]).parent),
         threads: 1
         localrule: True
         conda:
             "../envs/msnet.yaml"
         shell:
-            "python -m msnet cost-rows --rows {params.rows} --size {params.size} "
-            "--classes {params.classes} --out-dir {params.out} > {log} 2>&1"
+            "python -m msnet cost-rows --spec {params.spec} --out-dir {params.out} > {log} 2>&1"

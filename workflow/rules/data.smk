@@ -12,12 +12,12 @@ rule synthetic_dataset:
     benchmark:
         "benchmarks/{profile}/synthetic/{dataset}.tsv"
     params:
-        arguments=synthetic_arguments,
+        spec=synthetic_spec,
     threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet synth --format {wildcards.dataset} --out {output} {params.arguments} "
+        "python -m msnet synth --format {wildcards.dataset} --out {output} --spec {params.spec} "
         "--workers {threads} > {log} 2>&1"
 
 
@@ -36,20 +36,20 @@ rule prepare_dataset:
         "logs/{profile}/prepare/{dataset}.log",
     params:
         root=dataset_root,
-        arguments=prepare_arguments,
+        spec=json_argument({key: DATA[key] for key in ("class_order", "verify", "lenient")}),
     threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet prepare {wildcards.dataset} --root {params.root} --out results/{wildcards.profile}/data/"
-        "{wildcards.dataset} {params.arguments} --workers {threads} > {log} 2>&1"
+        "{wildcards.dataset} --spec {params.spec} --workers {threads} > {log} 2>&1"
 
 
 # decord vs PyAV on a sample of every container; videos of unsafe groups are transcoded or extracted.
 rule check_decoding:
     input:
-        summary="results/{profile}/data/{dataset}/summary.json",
-        lists=expand("results/{{profile}}/data/{{dataset}}/listed/{split}.txt", split=SPLITS),
+        summary=rules.prepare_dataset.output.summary,
+        lists=rules.prepare_dataset.output.lists,
         code=package_code("data/decode_check.py", "data/readers.py"),
     output:
         lists=expand("results/{{profile}}/data/{{dataset}}/{split}.txt", split=SPLITS),
@@ -58,32 +58,31 @@ rule check_decoding:
     log:
         "logs/{profile}/check_decoding/{dataset}.log",
     params:
-        sample=config["data"]["decode_check"]["sample"],
-        action=config["data"]["decode_check"]["action"],
+        spec=json_argument(DATA["decode_check"]),
     threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet check-decoding results/{wildcards.profile}/data/{wildcards.dataset} --sample {params.sample} "
-        "--action {params.action} --workers {threads} > {log} 2>&1"
+        "python -m msnet check-decoding results/{wildcards.profile}/data/{wildcards.dataset} --spec {params.spec} "
+        "--workers {threads} > {log} 2>&1"
 
 
 # Videos -> JPEG frame folders, one job per shard (resumable), then lists pointing at the folders.
 rule extract_frames:
     input:
-        lists=expand("results/{{profile}}/data/{{dataset}}/{split}.txt", split=SPLITS),
+        lists=rules.check_decoding.output.lists,
         code=package_code("data/extract.py", "data/video_io.py"),
     output:
         "results/{profile}/data/{dataset}/frames/shard-{shard}-of-{shards}.json",
     log:
         "logs/{profile}/extract_frames/{dataset}-{shard}-of-{shards}.log",
     params:
-        short_side=short_side_argument,
+        spec=json_argument({"short_side": DATA["frames"]["short_side"]}),
     conda:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet extract-frames results/{wildcards.profile}/data/{wildcards.dataset} "
-        "--shard {wildcards.shard}/{wildcards.shards} {params.short_side} > {log} 2>&1"
+        "--shard {wildcards.shard}/{wildcards.shards} --spec {params.spec} > {log} 2>&1"
 
 
 rule frame_lists:

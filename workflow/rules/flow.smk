@@ -4,7 +4,7 @@
 # The videos a budgeted experiment uses: the first of each class, per split (data.subset).
 rule subset_lists:
     input:
-        lists=expand("results/{{profile}}/data/{{dataset}}/{split}.txt", split=SPLITS),
+        lists=rules.check_decoding.output.lists,
         code=package_code("data/subset.py"),
     output:
         lists=expand("results/{{profile}}/data/{{dataset}}/subset/{split}.txt", split=SPLITS),
@@ -12,11 +12,11 @@ rule subset_lists:
     log:
         "logs/{profile}/subset/{dataset}.log",
     params:
-        counts=subset_arguments,
+        spec=json_argument(DATA["subset"]),
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet subset results/{wildcards.profile}/data/{wildcards.dataset} {params.counts} > {log} 2>&1"
+        "python -m msnet subset results/{wildcards.profile}/data/{wildcards.dataset} --spec {params.spec} > {log} 2>&1"
 
 
 # TV-L1 (OpenCV's algorithm and defaults) between consecutive frames, bound-20 JPEGs; one resumable job per shard.
@@ -31,7 +31,7 @@ rule extract_flow:
     benchmark:
         "benchmarks/{profile}/flow/{dataset}-{flowdir}-{shard}-of-{shards}.tsv"
     params:
-        arguments=flow_arguments,
+        spec=flow_spec,
     threads: 1
     resources:
         gpu=FLOW_GPUS,
@@ -39,7 +39,7 @@ rule extract_flow:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet flow extract results/{wildcards.profile}/data/{wildcards.dataset} "
-        "--shard {wildcards.shard}/{wildcards.shards} {params.arguments} --threads {threads} --no-progress "
+        "--shard {wildcards.shard}/{wildcards.shards} --spec {params.spec} --threads {threads} --no-progress "
         "> {log} 2>&1"
 
 
@@ -53,13 +53,12 @@ rule flow_lists:
         "logs/{profile}/flow/{dataset}-{flowdir}-merge.log",
     params:
         shards=FLOW["shards"],
-        fps=flow_fps,
-        lists=f"--lists {FLOW['lists']}" if FLOW["lists"] else "",
+        spec=lambda wildcards: flow_spec(wildcards, keys=("lists",)),
     conda:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet flow extract results/{wildcards.profile}/data/{wildcards.dataset} --merge {params.shards} "
-        "{params.fps} {params.lists} > {log} 2>&1"
+        "--spec {params.spec} > {log} 2>&1"
 
 
 # End-point error of both TV-L1 paths against the synthetic benchmark's exact motion, and their speed side by side.
@@ -71,13 +70,9 @@ rule flow_quality:
     log:
         "logs/{profile}/flow/quality.log",
     params:
-        videos=FLOW["quality"]["videos"],
-        pairs=FLOW["quality"]["pairs"],
-        size=FLOW["quality"]["speed_size"],
-        runs=FLOW["quality"]["runs"],
+        spec=json_argument(FLOW["quality"]),
     threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet flow quality --videos {params.videos} --pairs {params.pairs} --speed-size {params.size} "
-        "--runs {params.runs} --threads {threads} --out {output} > {log} 2>&1"
+        "python -m msnet flow quality --spec {params.spec} --threads {threads} --out {output} > {log} 2>&1"

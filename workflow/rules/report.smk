@@ -14,11 +14,11 @@ rule cost_tables:
     log:
         "logs/{profile}/report/cost_tables.log",
     params:
-        ensembles=ensemble_arguments,
+        spec=ENSEMBLE_SPEC,
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet report cost --results {input.results} --claims {input.claims} {params.ensembles} "
+        "python -m msnet report cost --results {input.results} --claims {input.claims} --spec {params.spec} "
         "--out reports/{wildcards.profile} > {log} 2>&1"
 
 
@@ -62,12 +62,12 @@ rule paper_tables:
     log:
         "logs/{profile}/report/paper_tables.log",
     params:
-        ensembles=ensemble_arguments,
+        spec=ENSEMBLE_SPEC,
     conda:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet report tables --results {input.results} --accuracy {input.accuracy} --claims {input.claims} "
-        "--reference-accuracy {input.reference} {params.ensembles} "
+        "--reference-accuracy {input.reference} --spec {params.spec} "
         "--out reports/{wildcards.profile} > {log} 2>&1"
 
 
@@ -89,11 +89,11 @@ rule figures:
     log:
         "logs/{profile}/report/figures.log",
     params:
-        ensembles=ensemble_arguments,
+        spec=ENSEMBLE_SPEC,
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet report figures --results {input.results} --claims {input.claims} {params.ensembles} "
+        "python -m msnet report figures --results {input.results} --claims {input.claims} --spec {params.spec} "
         "--accuracy {input.accuracy} --reference-accuracy {input.reference} "
         "--out reports/{wildcards.profile} > {log} 2>&1"
 
@@ -117,15 +117,11 @@ rule ms_motion:
         "logs/{profile}/motion/{experiment}/{row}.log",
     params:
         checkpoint=lambda w, input: str(Path(input.run).parent / "best.pt"),
-        synthetic=motion_synthetic,
-        videos=MOTION.get("videos", 32),
-        real=" ".join(f"--video {v}" for v in MOTION.get("real_videos", [])),
-        dataset=lambda w: EXPERIMENTS[w.experiment]["dataset"],
+        spec=motion_spec,
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet motion {params.checkpoint} {params.synthetic} --videos {params.videos} {params.real} "
-        "--dataset {params.dataset} --row {wildcards.row} --figures reports/{wildcards.profile}/motion/"
+        "python -m msnet motion {params.checkpoint} --spec {params.spec} --row {wildcards.row} --figures reports/{wildcards.profile}/motion/"
         "{wildcards.experiment}/{wildcards.row} --out {output.result} > {log} 2>&1"
 
 
@@ -145,13 +141,13 @@ rule audit:
     log:
         "logs/{profile}/report/audit.log",
     params:
-        ensembles=ensemble_arguments,
+        spec=ENSEMBLE_SPEC,
     conda:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet report audit --results {input.results} --data {input.data} --accuracy {input.accuracy} "
         "--motion {input.motion} --reference-motion {input.reference_motion} --reference-accuracy {input.reference} "
-        "--claims {input.claims} {params.ensembles} "
+        "--claims {input.claims} --spec {params.spec} "
         "--out {output} > {log} 2>&1"
 
 
@@ -209,7 +205,7 @@ rule accuracy_gate:
 # TV-L1: EPE of both paths against exact synthetic motion, their speed, and what the extraction jobs did.
 rule flow_report:
     input:
-        quality="results/{profile}/flow/quality.json",
+        quality=rules.flow_quality.output[0],
         extraction=flow_summaries(),
         code=package_code("report/flow_report.py"),
     output:

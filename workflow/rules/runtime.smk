@@ -12,13 +12,13 @@ rule runtime:
     benchmark:
         "benchmarks/{profile}/runtime/{spec}/{row}.tsv"
     params:
-        model=row_model,
-        arguments=runtime_arguments,
+        model=lambda wildcards: ROWS[wildcards.row]["model"],
+        spec=runtime_spec,
     threads: all_cores()
     resources:
         gpu=RUNTIME_GPUS,
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet runtime {params.model} {params.arguments} --threads {threads} "
+        "python -m msnet runtime {params.model} --spec {params.spec} --threads {threads} "
         "--row {wildcards.row} --out {output} > {log} 2>&1"

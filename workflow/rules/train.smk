@@ -50,7 +50,7 @@ rule train_model:
 # A trained row under one of the paper's protocols (best-epoch weights, as the paper reports).
 rule evaluate_model:
     input:
-        run="results/{profile}/train/{experiment}/{row}/seed{seed}/train.json",
+        run=rules.train_model.output[0],
         code=package_code("train/evaluate.py", "train/clips.py", "train/metrics.py"),
     output:
         result="results/{profile}/eval/{experiment}/{row}/seed{seed}/{protocol}.json",
@@ -60,8 +60,7 @@ rule evaluate_model:
     params:
         data=experiment_data,
         checkpoint=best_checkpoint,
-        device=TRAIN.get("device", "auto"),
-        workers=TRAIN.get("workers", 2),
+        spec=json_argument({"device": TRAIN.get("device", "auto"), "workers": TRAIN.get("workers", 2), "batch": 16}),
     threads: all_cores()
     resources:
         gpu=gpu_request(TRAIN["device"]),
@@ -69,7 +68,7 @@ rule evaluate_model:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet evaluate {params.checkpoint} --data {params.data} --protocol {wildcards.protocol} "
-        "--device {params.device} --workers {params.workers} --batch 16 --row {wildcards.row} --no-progress "
+        "--spec {params.spec} --row {wildcards.row} --no-progress "
         "--out {output.result} > {log} 2>&1"
 
 
