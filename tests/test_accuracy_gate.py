@@ -4,10 +4,11 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from msnet.cli import main
-from msnet.report.accuracy_gate import build_reference, check, passed
+from msnet.report.accuracy_gate import build_reference, check, gate_markdown, passed
 from msnet.report.accuracy_table import accuracy_summary, load_accuracy, load_both
 from msnet.report.measured import Measured
 from msnet.report.paper_tables import table_frame
@@ -77,6 +78,22 @@ def test_pretrained_weights_are_compared_by_how_they_were_made(tmp_path):
     remade = {**made, "pretrained_spec": "def"}
     verdict = check([write_result(tmp_path / "y", "tsm-r18_8f", 0, 81.0, run=remade)], reference)[0]
     assert verdict["status"] == "config differs"
+
+
+def test_per_seed_pretraining_runs_make_one_reference_entry(tmp_path):
+    """Each seed from its own pretraining draw (the recorded spec hash leaves the seed out): one entry of n seeds."""
+    draw = {**RUN, "pretrained_spec": "per-seed-abc"}
+    reference = build_reference([write_result(tmp_path / "r", "tsm-r18_8f", s, 80.0 + s,
+                                              run={**draw, "pretrained_seed": s}) for s in range(3)])
+    assert [(e["n"], e["pretraining_draws"]) for e in reference["entries"]] == [(3, 3)]
+    fresh = {**draw, "pretrained_seed": 7}
+    verdicts = check([write_result(tmp_path / "x", "tsm-r18_8f", 7, 81.0, run=fresh)], reference)
+    assert verdicts[0]["status"] == "pass" and "Caution" not in gate_markdown(verdicts, "ref.json", reference)
+    shared = build_reference([write_result(tmp_path / "s", "tsm-r18_8f", s, 80.0 + s, run={**draw, "pretrained_seed": 0})
+                              for s in range(3)])
+    assert shared["entries"][0]["pretraining_draws"] == 1
+    assert "Caution (tsm-r18_8f)" in gate_markdown(check([write_result(tmp_path / "y", "tsm-r18_8f", 0, 81.0, run=fresh)],
+                                                         shared), "ref.json", shared)
 
 
 def test_nothing_compared_fails_and_unreferenced_rows_are_listed(reference, tmp_path):
@@ -234,3 +251,13 @@ def test_a_reference_from_an_older_harness_is_refused_by_name(reference, tmp_pat
     old = {**reference, "entries": [{k: v for k, v in e.items() if k not in ("n", "sd")} for e in reference["entries"]]}
     with pytest.raises(ValueError, match="synthetic/msnet-r18_8f/1clip .*--write-reference"):
         check([write_result(tmp_path / "o", "msnet-r18_8f", 0, 33.0)], old)
+
+
+def test_rows_from_different_pretraining_draws_are_listed_as_not_paired():
+    from msnet.report.accuracy_table import paired_differences
+
+    lines = [{"source": "this run", "experiment": "synthetic", "row": row, "seed": seed, "protocol": "1clip",
+              "ensemble": False, "top1": 70.0 + seed, "pretrained_seed": seed if row == "msnet-r18_8f" else 0}
+             for row in ("tsm-r18_8f", "msnet-r18_8f") for seed in range(3)]
+    (line,) = paired_differences(pd.DataFrame(lines)).to_dict("records")
+    assert line["difference"] == "not paired" and "seed(s) [1, 2]" in line["verdict"]

@@ -33,6 +33,17 @@ def test_difference_holds_contradicts_or_is_inconclusive():
     assert judge_analogue(below, analogue_test(below, {}), data, CHANCE).verdict == "holds on synthetic"
 
 
+def test_rows_from_different_pretraining_draws_are_not_paired():
+    """One row pretrained once for every seed (draw 0), the other per seed: seeds 1 and 2 share no initial weights."""
+    c = claim("x", type="difference", a="ms", b="tsm", paper_value=2.0)
+    data = frame({"ms": [80, 81, 82], "tsm": [75, 76, 76.5]})
+    data["pretrained_seed"] = [0, 1, 2, 0, 0, 0]
+    result = judge_analogue(c, analogue_test(c, {}), data, CHANCE)
+    assert result.verdict == "inconclusive" and "different pretraining draws at seed(s) [1, 2]" in result.detail
+    data["pretrained_seed"] = [0, 1, 2, 0, 1, 2]  # both per seed: paired
+    assert judge_analogue(c, analogue_test(c, {}), data, CHANCE).verdict == "holds on synthetic"
+
+
 def test_rows_are_paired_within_one_experiment_with_the_most_seeds():
     c = claim("x", type="difference", a="ms", b="tsm", paper_value=1.0)
     data = pd.concat([frame({"ms": [80, 81, 82], "tsm": [70, 71, 72]}),

@@ -9,7 +9,7 @@ from msnet import create_model
 from msnet.cli import main
 from msnet.data.appearance import CLASSES, generate_still
 from msnet.train.pretrain import PretrainConfig
-from msnet.train.trainer import pretrained_spec
+from msnet.train.trainer import pretrained_seed, pretrained_spec
 
 
 def test_stills_are_a_function_of_seed_and_index_with_appearance_labels():
@@ -42,6 +42,24 @@ def test_the_stage_writes_weights_and_a_result(weights):
     assert result["chance"] == 10.0 and result["classes"] == list(CLASSES) and "git_commit" in result["provenance"]
     assert pretrained_spec(str(weights)) == result["spec_hash"]
     assert pretrained_spec("imagenet") is None and pretrained_spec(None) is None
+    assert pretrained_seed(str(weights)) == 0 and pretrained_seed(None) is None
+
+
+def test_per_seed_draws_share_one_configuration_and_keep_their_seed(tmp_path):
+    """`pretrained: appearance_per_seed`: the runs of seeds 0 and 1 start from different draws (pretraining seeds 0
+    and 1) yet are one configuration; a pretraining shared by every seed keeps its full spec (seed included)."""
+    small = ["--no-progress", "--set", "images=8", "--set", "val_images=4", "--set", "size=32", "--set", "steps=1",
+             "--set", "batch_size=4"]
+    draws = {}
+    for seed in (0, 1):
+        draws[seed] = tmp_path / f"resnet18-seed{seed}.pth"
+        assert main(["pretrain", "--out", str(draws[seed]), "--per-seed", "--set", f"seed={seed}", *small]) == 0
+    shared = tmp_path / "resnet18.pth"
+    assert main(["pretrain", "--out", str(shared), "--set", "seed=1", *small]) == 0
+    assert pretrained_spec(str(draws[0])) == pretrained_spec(str(draws[1]))
+    assert [pretrained_seed(str(draws[s])) for s in (0, 1)] == [0, 1]
+    assert pretrained_spec(str(shared)) == json.loads(shared.with_suffix(".json").read_text())["spec_hash"]
+    assert pretrained_spec(str(shared)) not in (pretrained_spec(str(draws[0])), pretrained_spec(str(draws[1])))
 
 
 def test_every_row_fine_tunes_from_the_same_backbone_and_classifier_init(weights):

@@ -206,3 +206,19 @@ def test_cost_workflow_end_to_end(ci_workflow_run):
     # A second run has nothing to do.
     again = snakemake("-n", "--directory", str(tmp_path), "--configfile", *map(str, CI_CONFIGS))
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_per_seed_pretraining_gives_each_seed_its_own_draw(tmp_path):
+    """`pretrained: appearance_per_seed`: one pretraining job per seed (marked --per-seed), and seed s of every row
+    fine-tunes from the pretraining with seed s."""
+    override = tmp_path / "per-seed.yaml"
+    override.write_text("train:\n  experiments:\n    synthetic: {pretrained: appearance_per_seed, seeds: [0, 1]}\n")
+    run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", str(REPO / "config" / "remeasure.yaml"),
+                    str(override))
+    assert run.returncode == 0, run.stderr + run.stdout
+    pretrain = [w for w in stage_commands(run.stdout) if w[0] == "pretrain"]
+    assert sorted(json.loads(w[w.index("--spec") + 1])["seed"] for w in pretrain) == [0, 1]
+    assert all("--per-seed" in w for w in pretrain)
+    for words in (w for w in stage_commands(run.stdout) if w[0] == "train"):
+        spec = json.loads(words[words.index("--spec") + 1])
+        assert spec["pretrained"] == f"results/remeasure/pretrain/resnet18-seed{spec['seed']}.pth"

@@ -20,6 +20,11 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     spec = {**(read_spec(args.spec) if args.spec else {}), **yaml_overrides(args.set)}
     cfg = from_spec(PretrainConfig, spec, "pretrain spec")
     result = pretrain(cfg, args.out, progress=not args.no_progress)
+    if args.per_seed:  # one draw of a per-seed pretraining: runs from any of its seeds share one configuration
+        from msnet.core.provenance import spec_hash
+
+        seedless = {k: v for k, v in cfg.to_dict().items() if k != "seed"}
+        result["per_seed_spec_hash"] = spec_hash({**seedless, "per_seed": True})
     print_result(result, str(Path(args.out).with_suffix(".json")))
     return 0
 
@@ -99,6 +104,8 @@ def register(sub, model_args: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a field of PretrainConfig, e.g. steps=400 arch=resnet18 size=96 (msnet/train/pretrain.py)")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
+    p.add_argument("--per-seed", action="store_true",
+                   help="these weights are one seed's draw of a per-seed pretraining (pretrained: appearance_per_seed)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_pretrain)
 

@@ -32,8 +32,10 @@ def load_results(paths: list[str]) -> list[dict]:
     for path in map(Path, paths):
         result = json.loads(path.read_text())
         experiment, row, protocol, seed = eval_key(path)
+        run = train_record_for(path, result)
         out.append({"experiment": experiment, "row": row, "protocol": protocol, "seed": seed, "top1": result["top1"],
-                    "fingerprint": fingerprint(train_record_for(path, result), result), "path": str(path),
+                    "fingerprint": fingerprint(run, result), "path": str(path),
+                    "pretrained_seed": (run or {}).get("pretrained_seed"),
                     "commit": result.get("provenance", {}).get("git_commit")})
     return out
 
@@ -63,6 +65,8 @@ def build_reference(paths: list[str], note: str = "") -> dict:
                         "ci95": [round(summary.low, 2), round(summary.high, 2)],
                         "drop_threshold_1run": round(drop_threshold(summary.sd, summary.n, 1, ALPHA), 2),
                         "detectable_drop_1run": round(detectable_drop(summary.sd, summary.n, 1, ALPHA, POWER), 2),
+                        "pretraining_draws": len({r["pretrained_seed"] for r in results})
+                        if all(r["pretrained_seed"] is not None for r in results) else None,
                         "commits": sorted({r["commit"] for r in results if r["commit"]})})
     return {"test": f"one-sided t test at {ALPHA:g} false alarm against the reference mean; detectable drop at "
                     f"{POWER:g} power", "note": note, "entries": entries,
@@ -144,6 +148,13 @@ def gate_markdown(verdicts: list[dict], reference_path: str, reference: dict | N
                  v["delta"], v["threshold"], v["detectable_drop"],
                  f"**{v['status']}**" if v["status"] in ("FAIL", "config differs", "above reference") else v["status"]]
         lines.append("| " + " | ".join("" if c is None else str(c) for c in cells) + " |")
+    shared = [f"{e['row']}" for e in (reference or {}).get("entries", []) if e.get("pretraining_draws") != e["n"]
+              and any(v["row"] == e["row"] for v in verdicts)]
+    if shared:
+        lines += ["", f"Caution ({', '.join(shared)}): the reference's seeds do not each have their own appearance "
+                  "pretraining (one shared, or not recorded), so its sd leaves out the pretraining's draw; a run on "
+                  "another machine redraws it (floating point), and the detectable drop above is optimistic. "
+                  "`pretrained: appearance_per_seed` makes a reference that includes it (docs/training.md)."]
     if any(v["status"] == "config differs" for v in verdicts):
         lines += ["", "`config differs`: the reference was made for another configuration (model, recipe, crop, data "
                   "or initial weights). Regenerate it (`python -m msnet gate --write-reference`, docs/training.md) or "

@@ -82,6 +82,7 @@ def load_accuracy(paths: list[str], source: str = THIS_RUN) -> pd.DataFrame:
             "clips_per_s": None if members else run.get("clips_per_s"),
             "initialisation": "ensemble of " + ", ".join(Path(m).parent.parent.name for m in members) if members
             else run.get("initialisation"),
+            "pretrained_seed": None if members else run.get("pretrained_seed"),
             "made_by": made_by(run, members),
             "data": run.get("data", {}).get("source"), "dataset": Path(run.get("dataset", "")).name,
             "device": run.get("device"), "train_videos": run.get("train_videos"),
@@ -174,6 +175,14 @@ SHOWN = ["row", "protocol", "source", "seeds", "top1", "learned", "top1_per_seed
 BASELINES = ("tsm-r18_8f", "tsn-r18_8f")  # what the other rows of an experiment are compared with, in this order
 
 
+def unpaired_seeds(part: pd.DataFrame, rows: list[str]) -> list[int]:
+    """Seeds at which ``rows`` started from different pretraining draws (one row's weights pretrained once for every
+    seed, the other's per seed): their runs share no initial weights, so a difference by seed is not paired."""
+    part = part[part["row"].isin(rows)]
+    draws = part.groupby("seed")["pretrained_seed"].apply(lambda s: s.fillna(-1).nunique())
+    return sorted(int(seed) for seed, count in draws.items() if count > 1)
+
+
 def paired_differences(frame: pd.DataFrame) -> pd.DataFrame:
     """Per source and experiment: every row minus the experiment's baseline (TSM-R18, else TSN-R18), paired by seed
     (same data order and shared initial weights), 1-clip top-1, with the 95 % interval of the mean difference."""
@@ -187,6 +196,11 @@ def paired_differences(frame: pd.DataFrame) -> pd.DataFrame:
         for row, group in part.groupby("row", sort=False):
             values = dict(zip(group["seed"], group["top1"]))
             if row == baseline or not set(values) & set(base):
+                continue
+            unpaired = unpaired_seeds(part, [row, baseline])
+            if unpaired:
+                lines.append({"source": source_label(part), "experiment": experiment, "row": row, "baseline": baseline,
+                              "difference": "not paired", "verdict": f"different pretraining draws at seed(s) {unpaired}"})
                 continue
             d = paired_difference(values, base)
             lines.append({"source": source_label(part), "experiment": experiment, "row": row, "baseline": baseline,

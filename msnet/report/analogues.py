@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from msnet.core.errors import BadValue
+from msnet.report.accuracy_table import unpaired_seeds
 from msnet.report.statistics import Interval, direction_verdict, interval, learned, paired_difference
 
 ANALOGUES = Path(__file__).with_name("analogues.yaml")
@@ -95,6 +96,10 @@ def judge_analogue(claim: dict, test: dict, frame: pd.DataFrame, chance: float) 
         missing = [r for r in rows if r not in set(frame["row"])]
         return Analogue(cid, "not run", f"needs rows trained together: {', '.join(missing or rows)}")
     stand_in = f" ({test['stand_in']})" if test.get("stand_in") else ""
+    unpaired = unpaired_seeds(frame[frame["experiment"] == experiment], rows) if "pretrained_seed" in frame else []
+    if unpaired:
+        return Analogue(cid, "inconclusive", f"{', '.join(rows)} started from different pretraining draws at seed(s) "
+                        f"{unpaired} (per seed against once for all): not paired", experiment)
     common = set.intersection(*(set(v) for v in values.values()))
     if len(common) < 2:
         return Analogue(cid, "inconclusive", f"{len(common)} seed(s) common to {', '.join(rows)}: an interval needs "

@@ -356,6 +356,7 @@ class Trainer:
                                else self.cfg.init or self.cfg.pretrained or "random"),
             **({"released": file_identity(self.cfg.released)} if self.cfg.released else {}),
             "pretrained_spec": pretrained_spec(self.cfg.pretrained),
+            "pretrained_seed": pretrained_seed(self.cfg.pretrained),
             "init_tensors_not_loaded": self.init_missing,
             "recipe": self.recipe.to_dict(), "scaled_lr": self.recipe.scaled_lr, "crop": self.cfg.crop,
             "eval_protocol": self.cfg.eval_protocol,
@@ -391,13 +392,27 @@ def data_identity(prepared: str | Path, lists: str = "") -> dict:
             "lists_sha256": hashlib.sha256(text.encode()).hexdigest()[:16]}
 
 
-def pretrained_spec(pretrained: str | None) -> str | None:
-    """The spec hash of weights made by the appearance-pretraining stage (the JSON beside them), else None: runs
-    from such weights are compared by how the weights were made, not where the file lies."""
+def _pretraining_result(pretrained: str | None) -> dict | None:
+    """The appearance-pretraining stage's result beside its weights, else None (ImageNet, a plain file, none)."""
     if not pretrained or pretrained == "imagenet":
         return None
     result = Path(pretrained).with_suffix(".json")
-    return json.loads(result.read_text())["spec_hash"] if result.is_file() else None
+    return json.loads(result.read_text()) if result.is_file() else None
+
+
+def pretrained_spec(pretrained: str | None) -> str | None:
+    """How weights made by the appearance-pretraining stage were made (its spec hash), else None: runs from such
+    weights are compared by how the weights were made, not where the file lies. For one draw of a per-seed pretraining
+    (``pretrained: appearance_per_seed``) the hash leaves the seed out: the pretraining's seed is then part of the run's
+    seed, a draw like the data order, and every seed of a row shares one configuration."""
+    result = _pretraining_result(pretrained)
+    return None if result is None else result.get("per_seed_spec_hash") or result["spec_hash"]
+
+
+def pretrained_seed(pretrained: str | None) -> int | None:
+    """The pretraining's seed: two runs are paired by seed only when their pretrained weights are the same draw."""
+    result = _pretraining_result(pretrained)
+    return None if result is None else result["config"]["seed"]
 
 
 @contextmanager

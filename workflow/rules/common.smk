@@ -319,34 +319,38 @@ def train_inputs(wildcards):
     inputs = {"lists": [str(folder / f"{split}.txt") for split in SPLITS]}
     if exp["init"]:
         inputs["init"] = f"{train_folder(exp['init'], wildcards.row, wildcards.seed)}/train.json"
-    if row_pretrained(exp, wildcards.row) in pretrain_weights().values():
-        inputs["pretrained"] = row_pretrained(exp, wildcards.row)
+    pretrained = row_pretrained(exp, wildcards.row, wildcards.seed)
+    if pretrained and exp.get("pretrained", TRAIN["pretrained"]) in APPEARANCE:
+        inputs["pretrained"] = pretrained
     released = released_checkpoint(exp, wildcards.row)
     if released and Path(released).is_file():  # a missing one is reported at parse time, so a dry run lists the jobs
         inputs["released"] = released
     return inputs
 
 
-def pretrain_weights():
-    """Backbone -> the appearance-pretraining stage's weights, for every backbone an experiment pretrains."""
-    archs = {model_facts(ROWS[r]["model"]).backbone for exp in EXPERIMENTS.values() for r in exp["rows"]
-             if exp.get("pretrained", TRAIN["pretrained"]) == "appearance"}
-    return {arch: f"results/{PROFILE}/pretrain/{arch}.pth" for arch in sorted(archs - {None})}
+APPEARANCE = ("appearance", "appearance_per_seed")  # initial weights made by the appearance-pretraining stage
 
 
-def row_pretrained(exp, row_id):
-    """A row's initial weights: the experiment's choice (else train.pretrained); 'appearance' names the pretraining
-    stage's weights of the row's backbone (a model without a 2D backbone, I3D, starts from random weights)."""
+def row_pretrained(exp, row_id, seed):
+    """A row's initial weights: the experiment's choice (else train.pretrained). 'appearance' names the pretraining
+    stage's weights of the row's backbone, one pretraining for every seed (as the paper has one ImageNet checkpoint);
+    'appearance_per_seed' one pretraining per seed (seed s fine-tunes from the pretraining with seed s), so the spread
+    over seeds includes the pretraining's draw, which another machine's floating point redraws too (docs/training.md).
+    A model without a 2D backbone (I3D) starts from random weights."""
     choice = exp.get("pretrained", TRAIN["pretrained"])
-    if choice != "appearance":
+    if choice not in APPEARANCE:
         return choice
     arch = model_facts(ROWS[row_id]["model"]).backbone
-    return None if arch is None else f"results/{PROFILE}/pretrain/{arch}.pth"
+    if arch is None:
+        return None
+    return f"results/{PROFILE}/pretrain/{arch}{f'-seed{seed}' if choice == 'appearance_per_seed' else ''}.pth"
 
 
 def pretrain_spec(wildcards):
-    """PretrainConfig's fields: train.pretrain (the same names) and the backbone being pretrained."""
-    return json_argument({**TRAIN["pretrain"], "arch": wildcards.arch})
+    """PretrainConfig's fields: train.pretrain (the same names), the backbone being pretrained and, for one seed's
+    pretraining of `appearance_per_seed`, that seed."""
+    seed = getattr(wildcards, "seed", None)
+    return json_argument({**TRAIN["pretrain"], "arch": wildcards.arch, **({"seed": int(seed)} if seed else {})})
 
 
 def experiment_data(wildcards):
@@ -368,7 +372,7 @@ def train_spec(wildcards, input, output):
             "flow_length": row["flow"]["length"] if "flow" in row else 0,
             "recipe": exp["recipe"], "recipe_args": exp["recipe_args"], "crop": exp["crop"],
             "lists": row_lists(exp, wildcards.row), "seed": int(wildcards.seed),
-            "pretrained": row_pretrained(exp, wildcards.row),
+            "pretrained": row_pretrained(exp, wildcards.row, wildcards.seed),
             "init": str(Path(input.init).parent / "best.pt") if exp["init"] else None,
             "released": released_checkpoint(exp, wildcards.row), "progress": False,
             **{key: TRAIN[key] for key in ("device", "workers", "checkpoint_steps", "cache_frames", "channels_last")}}

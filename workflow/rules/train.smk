@@ -14,11 +14,23 @@ rule pretrain_appearance:
         "benchmarks/{profile}/pretrain/{arch}.tsv"
     params:
         spec=pretrain_spec,
+        draw=lambda wildcards: "--per-seed" if getattr(wildcards, "seed", None) else "",
     threads: all_cores()
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet pretrain --out {output.weights} --spec {params.spec} --no-progress > {log} 2>&1"
+        "python -m msnet pretrain --out {output.weights} --spec {params.spec} {params.draw} --no-progress > {log} 2>&1"
+
+
+# `pretrained: appearance_per_seed`: one pretraining per training seed (docs/training.md, the gate's reference).
+use rule pretrain_appearance as pretrain_appearance_per_seed with:
+    output:
+        weights="results/{profile}/pretrain/{arch}-seed{seed}.pth",
+        result="results/{profile}/pretrain/{arch}-seed{seed}.json",
+    log:
+        "logs/{profile}/pretrain/{arch}-seed{seed}.log",
+    benchmark:
+        "benchmarks/{profile}/pretrain/{arch}-seed{seed}.tsv"
 
 
 # One training run: resumes from its checkpoint.pt when re-run after an interruption (--rerun-incomplete).
