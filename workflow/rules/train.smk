@@ -19,7 +19,8 @@ rule pretrain_appearance:
     conda:
         "../envs/msnet.yaml"
     shell:
-        "python -m msnet pretrain --out {output.weights} --spec {params.spec} {params.draw} --no-progress > {log} 2>&1"
+        "python -m msnet pretrain --out {output.weights} --spec {params.spec} {params.draw} --threads {threads} "
+        "--no-progress > {log} 2>&1"
 
 
 # `pretrained: appearance_per_seed`: one pretraining per training seed (docs/training.md, the gate's reference).
@@ -49,6 +50,7 @@ rule train_model:
     params:
         launcher=launcher,
         spec=train_spec,
+        torch_threads=lambda wildcards, threads: max(1, threads // TRAIN["processes"]),
     threads: all_cores()
     resources:
         gpu=train_gpus,
@@ -56,7 +58,7 @@ rule train_model:
     conda:
         "../envs/msnet.yaml"
     shell:
-        "{params.launcher} train --spec {params.spec} > {log} 2>&1"
+        "{params.launcher} train --spec {params.spec} --threads {params.torch_threads} > {log} 2>&1"
 
 
 # A trained row under one of the paper's protocols (best-epoch weights, as the paper reports).
@@ -80,7 +82,7 @@ rule evaluate_model:
         "../envs/msnet.yaml"
     shell:
         "python -m msnet evaluate {params.checkpoint} --data {params.data} --protocol {wildcards.protocol} "
-        "--spec {params.spec} --row {wildcards.row} --no-progress "
+        "--spec {params.spec} --threads {threads} --row {wildcards.row} --no-progress "
         "--out {output.result} > {log} 2>&1"
 
 
