@@ -94,8 +94,8 @@ def cost_rows(spec):
 
 def cost_spec(spec):
     """One cost job's options: its rows (model, frames, the builder's keyword arguments, the MS spec included)."""
-    rows = {row: {"model": ROWS[row]["model"], "frames": ROWS[row]["frames"], "model_args": model_kwargs(ROWS[row], spec)}
-            for row in cost_rows(spec)}
+    rows = {row: {"model": ROWS[row]["model"], "frames": ROWS[row]["frames"],
+                  "model_args": model_kwargs(ROWS[row], spec)} for row in cost_rows(spec)}
     return json_argument({"rows": rows, "size": config["cost"]["size"], "classes": config["cost"]["classes"]})
 
 
@@ -194,7 +194,8 @@ def motion_spec(wildcards):
     """`python -m msnet motion`'s options: the experiment's dataset, the written synthetic benchmark it trained on (none
     for a real dataset: the default generator), motion.videos and motion.real_videos."""
     dataset = EXPERIMENTS[wildcards.experiment]["dataset"]
-    synthetic = None if DATA["datasets"][dataset].get("root") is not None else f"results/{wildcards.profile}/synthetic/{dataset}"
+    written = DATA["datasets"][dataset].get("root") is None
+    synthetic = f"results/{wildcards.profile}/synthetic/{dataset}" if written else None
     return json_argument({"dataset": dataset, "synthetic": synthetic, "videos": MOTION.get("videos", 32),
                           "video": MOTION.get("real_videos", [])})
 
