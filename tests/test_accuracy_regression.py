@@ -23,7 +23,7 @@ SENSITIVITY = 6.5  # points: the largest detectable drop (95 % power, one run) t
 
 @pytest.mark.slow
 def test_msnet_accuracy_is_within_the_reference(tmp_path):
-    targets = [f"results/remeasure/eval/gate/{row}/seed0/1clip.json" for row in ROWS]
+    targets = [f"results/remeasure/eval/synthetic/{row}/seed0/1clip.json" for row in ROWS]
     run = subprocess.run([sys.executable, "-m", "snakemake", *targets, "--snakefile", str(REPO / "Snakefile"),
                           "--cores", "2", "--directory", str(tmp_path),
                           "--configfile", str(REPO / "config" / "remeasure.yaml")],

@@ -5,12 +5,11 @@
 # results/reference/accuracy.json. SEED (default 10) is a seed the reference does not have, so even the unchanged
 # case is an independent draw. The cases reuse the synthetic data and pretraining weights of DATA (default
 # results/remeasure: run `snakemake --cores all --configfile config/remeasure.yaml` first; the study's folder has the
-# same ones; the first case makes SEED's own appearance pretraining there, about 7 minutes, and the others reuse it),
-# so each case costs its training only (about 11 minutes a row on 2 cores).
+# same ones), so each case costs its training only (about 11 minutes a row on 2 cores).
 #   bash tools/gate_sensitivity.sh                       # every case, TSM-R18 and MSNet-R18
 #   ROWS=msnet-r18_8f bash tools/gate_sensitivity.sh tools/injected_regressions/ms-displacement-zeroed.patch
 # Verdicts: reports/remeasure/gate_sensitivity/<case>.md; the runs' result files: .../<case>/ (re-gate them later with
-# python -m msnet gate --results .../<case>/eval/gate/*/seed*/1clip.json --reference ...).
+# python -m msnet gate --results .../<case>/eval/synthetic/*/seed*/1clip.json --reference ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -29,7 +28,7 @@ for case in "${cases[@]}"; do
   mkdir -p "$scratch/repo/results/remeasure"
   for part in synthetic data pretrain; do ln -s "$data/$part" "$scratch/repo/results/remeasure/$part"; done
   targets=""
-  for row in $rows; do targets="$targets results/remeasure/eval/gate/$row/seed$seed/1clip.json"; done
+  for row in $rows; do targets="$targets results/remeasure/eval/synthetic/$row/seed$seed/1clip.json"; done
   # params only: the linked data and weights count as made (their code is the same; only the patch differs)
   (cd "$scratch/repo" && snakemake $targets --cores 2 --configfile config/remeasure.yaml --rerun-triggers params \
       > "$out/$name.log" 2>&1)
