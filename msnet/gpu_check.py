@@ -503,7 +503,7 @@ def run_check(name: str, device: torch.device, sizes: Sizes) -> dict:
 
 
 def _device_label(device: torch.device) -> str:
-    from msnet.measure.runtime import cpu_name
+    from msnet.core.cpu import cpu_name
 
     return torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name()
 

@@ -96,6 +96,25 @@ def test_per_seed_pretraining_runs_make_one_reference_entry(tmp_path):
                                                          shared), "ref.json", shared)
 
 
+def test_a_run_on_another_cpu_is_named_as_another_draw(tmp_path):
+    """The reference records the CPUs its runs trained on; a run on a CPU outside them is compared as usual and the
+    report names both (bf16 differs with and without AVX-512 BF16); a run on the reference's CPU gets no note."""
+    avx512, avx2 = "AMD EPYC (avx512_bf16, avx512f, avx2)", "AMD EPYC (avx2)"
+    reference = build_reference([write_result(tmp_path / "r", "msnet-r18_8f", s, 80.0 + s,
+                                              run={**RUN, "provenance": {"cpu": avx512}}) for s in range(3)])
+    assert reference["entries"][0]["cpus"] == [avx512]
+    on_avx2 = write_result(tmp_path / "x", "msnet-r18_8f", 9, 81.0, run={**RUN, "provenance": {"cpu": avx2}})
+    elsewhere = check([on_avx2], reference)
+    assert elsewhere[0]["status"] == "pass" and elsewhere[0]["cpus"] == [avx2]
+    assert f"Another machine (msnet-r18_8f): trained on {avx2}; the reference on {avx512}." in \
+        gate_markdown(elsewhere, "ref.json", reference)
+    here = check([write_result(tmp_path / "y", "msnet-r18_8f", 9, 81.0, run={**RUN, "provenance": {"cpu": avx512}})],
+                 reference)
+    assert "Another machine" not in gate_markdown(here, "ref.json", reference)
+    unrecorded = build_reference([write_result(tmp_path / "u", "msnet-r18_8f", s, 80.0 + s) for s in range(3)])
+    assert "the reference on not recorded" in gate_markdown(check([on_avx2], unrecorded), "ref.json", unrecorded)
+
+
 def test_nothing_compared_fails_and_unreferenced_rows_are_listed(reference, tmp_path):
     verdicts = check([write_result(tmp_path / "d", "tsm-r18_8f", 0, 12.0)], reference)
     assert {v["status"] for v in verdicts} == {"no reference", "not run"} and not passed(verdicts)

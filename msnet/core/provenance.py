@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from msnet.core.cpu import cpu_description
+
 PACKAGES = ("torch", "torchvision", "fvcore", "numpy", "snakemake", "msnet-repro")
 
 
@@ -46,5 +48,6 @@ def provenance(spec: dict) -> dict:
         "spec_hash": spec_hash(spec),
         "host": platform.node(),
         "machine": platform.machine(),
+        "cpu": cpu_description(),  # bf16 rounds and runs differently with and without AVX-512 BF16
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

@@ -27,7 +27,6 @@ models (``step_memory_vs_reference``).
 
 from __future__ import annotations
 
-import platform
 import resource
 import statistics
 import time
@@ -35,6 +34,7 @@ import time
 import torch
 
 from msnet.core.allocator import keep_freed_memory
+from msnet.core.cpu import cpu_description
 from msnet.core.device import pick_device
 from msnet.core.errors import BadValue
 from msnet.flow.timing import time_tvl1
@@ -46,21 +46,10 @@ from msnet.models.facts import model_facts
 MODES = ("inference", "train")
 
 
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
-    return f"{cpu_name()}, {torch.get_num_threads()} threads"
+    return f"{cpu_description()}, {torch.get_num_threads()} threads"
 
 
 class _Timer:

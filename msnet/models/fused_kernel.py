@@ -25,6 +25,8 @@ from pathlib import Path
 
 import torch
 
+from msnet.core.cpu import cpu_flags
+
 log = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).resolve().parents[2] / "ext" / "motion_squeeze_cpu.c"
@@ -33,14 +35,6 @@ ABI_VERSION = 3
 LANES = 16  # as in the C source
 
 _state: dict = {"library": None, "tried": False, "reason": "not loaded yet", "enabled": True}
-
-
-def _cpu_key() -> str:
-    try:
-        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags"))
-    except (OSError, StopIteration):
-        flags = platform.processor()
-    return flags
 
 
 def _cache_dir() -> Path:
@@ -53,7 +47,7 @@ def _build() -> ctypes.CDLL:
         raise RuntimeError("no C compiler (gcc/cc) on PATH")
     if not SOURCE.exists():
         raise RuntimeError(f"{SOURCE} not found (install the repository with `pip install -e .`)")
-    key = hashlib.sha256(SOURCE.read_bytes() + " ".join([compiler, *FLAGS, _cpu_key()]).encode()).hexdigest()[:16]
+    key = hashlib.sha256(SOURCE.read_bytes() + " ".join([compiler, *FLAGS, cpu_flags()]).encode()).hexdigest()[:16]
     target = _cache_dir() / f"motion_squeeze_cpu-{key}.so"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)

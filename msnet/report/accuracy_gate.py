@@ -36,7 +36,8 @@ def load_results(paths: list[str]) -> list[dict]:
         out.append({"experiment": experiment, "row": row, "protocol": protocol, "seed": seed, "top1": result["top1"],
                     "fingerprint": fingerprint(run, result), "path": str(path),
                     "pretrained_seed": (run or {}).get("pretrained_seed"),
-                    "commit": result.get("provenance", {}).get("git_commit")})
+                    "commit": result.get("provenance", {}).get("git_commit"),
+                    "cpu": (run or result).get("provenance", {}).get("cpu")})  # the training's CPU draws the run
     return out
 
 
@@ -45,6 +46,11 @@ def _groups(results: list[dict]) -> dict[tuple, list[dict]]:
     for result in results:
         groups.setdefault((result["experiment"], result["row"], result["protocol"]), []).append(result)
     return {key: sorted(group, key=lambda r: r["seed"]) for key, group in groups.items()}
+
+
+def _cpus(results: list[dict]) -> list[str]:
+    """The CPUs the runs trained on, as provenance names them (runs made before it did are left out)."""
+    return sorted({r["cpu"] for r in results if r.get("cpu")})
 
 
 def build_reference(paths: list[str], note: str = "") -> dict:
@@ -67,7 +73,8 @@ def build_reference(paths: list[str], note: str = "") -> dict:
                         "detectable_drop_1run": round(detectable_drop(summary.sd, summary.n, 1, ALPHA, POWER), 2),
                         "pretraining_draws": len({r["pretrained_seed"] for r in results})
                         if all(r["pretrained_seed"] is not None for r in results) else None,
-                        "commits": sorted({r["commit"] for r in results if r["commit"]})})
+                        "commits": sorted({r["commit"] for r in results if r["commit"]}),
+                        "cpus": _cpus(results)})
     return {"test": f"one-sided t test at {ALPHA:g} false alarm against the reference mean; detectable drop at "
                     f"{POWER:g} power", "note": note, "entries": entries,
             "provenance": provenance({"entries": [e["fingerprint"] for e in entries]})}
@@ -95,6 +102,7 @@ def check(paths: list[str], reference: dict) -> list[dict]:
         entry = entries.pop(key, None)
         values = [r["top1"] for r in results]
         verdict = {"experiment": key[0], "row": key[1], "protocol": key[2], "seeds": [r["seed"] for r in results],
+                   "cpus": _cpus(results), "reference_cpus": (entry or {}).get("cpus", []),
                    "top1": round(statistics.fmean(values), 2), "reference": None, "reference_n": None,
                    "delta": None, "threshold": None, "detectable_drop": None}
         if entry is None:
@@ -155,6 +163,12 @@ def gate_markdown(verdicts: list[dict], reference_path: str, reference: dict | N
                   "pretraining (one shared, or not recorded), so its sd leaves out the pretraining's draw; a run on "
                   "another machine redraws it (floating point), and the detectable drop above is optimistic. "
                   "`pretrained: appearance_per_seed` makes a reference that includes it (docs/training.md)."]
+    for v in (v for v in verdicts if v["status"] in COMPARED and set(v["cpus"]) - set(v["reference_cpus"])):
+        made_on = ", ".join(v["reference_cpus"]) or "not recorded (made before results named their CPU)"
+        lines += ["", f"Another machine ({v['row']}): trained on {', '.join(v['cpus'])}; the reference on {made_on}. "
+                  "bf16 rounds differently with and without AVX-512 BF16 and the appearance pretraining is chaotic, so "
+                  "this run is another draw of it: the verdict holds as far as the reference's spread includes that "
+                  "draw (docs/training.md, \"The pretraining's draw\")."]
     if any(v["status"] == "config differs" for v in verdicts):
         lines += ["", "`config differs`: the reference was made for another configuration (model, recipe, crop, data "
                   "or initial weights). Regenerate it (`python -m msnet gate --write-reference`, docs/training.md) or "
