@@ -1,7 +1,8 @@
 """What CPU a result was made on: its name and the instruction sets that change bf16 training.
 
 Two machines of one "AMD EPYC" name can differ in whether they have AVX-512 BF16: with it, bf16 convolutions run
-natively; without it (AVX2 only), oneDNN emulates them, several times slower and with other rounding. The chaotic
+natively; without it (AVX2 only) they are emulated, far slower (a pretraining step: about 20 s against 0.33 s)
+and with other rounding. The chaotic
 appearance pretraining then draws differently (docs/training.md, "The pretraining's draw"), so a result records the
 features it ran with and the accuracy gate says when a run's differ from its reference's.
 """
