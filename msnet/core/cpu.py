@@ -1,9 +1,10 @@
 """What CPU a result was made on: its name and the instruction sets that change bf16 training.
 
 Two machines of one "AMD EPYC" name can differ in whether they have AVX-512 BF16: with it, bf16 convolutions run
-natively; without it (AVX2 only) they are emulated, far slower (a pretraining step: about 20 s against 0.33 s)
-and with other rounding. The chaotic
-appearance pretraining then draws differently (docs/training.md, "The pretraining's draw"), so a result records the
+natively; without it (AVX2 only) they are emulated, far slower and with other rounding: on an AVX2-only EPYC, bf16
+training steps took 9-15x the time of fp32 ones (tools/bf16_step_speed.py; docs/training.md, "bf16 without native
+support"), where an AVX-512 BF16 EPYC makes them 1.3-1.9x faster than fp32. The chaotic appearance pretraining then
+draws differently (docs/training.md, "The pretraining's draw"), so a result records the
 features it ran with and the accuracy gate says when a run's differ from its reference's.
 """
 
@@ -47,6 +48,11 @@ def cpu_features() -> list[str]:
     """Which of :data:`FEATURES` this CPU has (empty where /proc/cpuinfo is absent)."""
     flags = set(_cpuinfo().get("flags", "").split())
     return [feature for feature in FEATURES if feature in flags]
+
+
+def native_bf16() -> bool:
+    """Whether bf16 convolutions run natively (AVX-512 BF16 or AMX); False where /proc/cpuinfo is absent (unknown)."""
+    return bool({"amx_bf16", "avx512_bf16"} & set(cpu_features()))
 
 
 def cpu_description() -> str:

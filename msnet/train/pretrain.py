@@ -26,6 +26,7 @@ from msnet.data.appearance import CLASSES, generate_stills
 from msnet.data.transforms import IMAGENET_MEAN, IMAGENET_STD
 from msnet.core.provenance import provenance, spec_hash
 from msnet.train import checkpoint as ckpt
+from msnet.train.precision import warn_if_emulated
 from msnet.train.recipes import PRECISIONS, warmup_cosine
 
 log = logging.getLogger("msnet.pretrain")
@@ -82,6 +83,7 @@ def accuracy(net: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, p
 
 def pretrain(cfg: PretrainConfig, out: str | Path, progress: bool = True) -> dict:
     """Train ``cfg.arch`` on the appearance stills on the CPU; write ``out`` (state dict) and return the result."""
+    warn_if_emulated(torch.device("cpu"), cfg.precision, "train.pretrain.precision: fp32 (or --set precision=fp32)")
     started = time.time()
     images, labels = generate_stills(cfg.size, cfg.seed, 0, cfg.images)
     val_images, val_labels = generate_stills(cfg.size, cfg.seed, cfg.images, cfg.val_images)

@@ -39,7 +39,7 @@ from msnet.train.evaluate import predict
 from msnet.train.metrics import summarize, topk_correct
 from msnet.train.model_spec import build_model
 from msnet.train.param_groups import parameter_groups, set_learning_rate
-from msnet.train.precision import autocast
+from msnet.train.precision import autocast, warn_if_emulated
 from msnet.train.recipes import Recipe, get_recipe
 from msnet.train.released import file_identity, released_state
 
@@ -123,6 +123,8 @@ class Trainer:
         if self.recipe.precision == "fp16" and self.ctx.device.type != "cuda":
             raise BadValue("precision fp16 (float16 autocast with a gradient scaler) needs a CUDA device; use bf16 "
                              "or fp32 on the CPU")
+        warn_if_emulated(self.ctx.device, self.recipe.precision,
+                         "the recipe's precision=fp32 (an experiment's recipe_args, or --recipe-set precision=fp32)")
         if cfg.cache_frames and cfg.workers:
             raise BadValue("cache_frames keeps decoded frames in the training process, which DataLoader workers "
                              "do not share; set workers to 0")
