@@ -13,7 +13,8 @@ from msnet.train import checkpoint as ckpt
 def command(prepared, out):
     return ["-m", "msnet", "train", "tsm_r18", "--data", str(prepared), "--out", str(out), "--frames", "4",
             "--crop", "32", "--recipe", "synthetic", "--recipe-set", "batch_size=4", "--recipe-set", "epochs=1",
-            "--recipe-set", "dropout=0", "--workers", "0", "--threads", "1", "--no-progress", "--seed", "5"]
+            "--recipe-set", "dropout=0", "--recipe-set", "precision=fp32", "--workers", "0", "--threads", "1",
+            "--no-progress", "--seed", "5"]
 
 
 @pytest.mark.slow

@@ -20,7 +20,8 @@ TIMING = {"clips_per_s", "train_seconds", "eval_seconds", "resumed"}
 def train_command(prepared, out, *extra):
     return [sys.executable, "-m", "msnet", "train", "tsm_r18", "--data", str(prepared), "--out", str(out),
             "--frames", "4", "--crop", "32", "--recipe", "synthetic", "--recipe-set", "batch_size=4",
-            "--recipe-set", "epochs=2", "--recipe-set", "lr_steps=[1]", "--workers", "0", "--threads", "1",
+            "--recipe-set", "epochs=2", "--recipe-set", "lr_steps=[1]", "--recipe-set", "precision=fp32",
+            "--workers", "0", "--threads", "1",
             "--no-progress", "--seed", "5", *extra]
 
 
