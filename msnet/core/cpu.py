@@ -4,8 +4,9 @@ Two machines of one "AMD EPYC" name can differ in whether they have AVX-512 BF16
 natively; without it (AVX2 only) they are emulated, far slower and with other rounding: on an AVX2-only EPYC, bf16
 training steps took 9-15x the time of fp32 ones (tools/bf16_step_speed.py; docs/training.md, "bf16 without native
 support"), where an AVX-512 BF16 EPYC makes them 1.3-1.9x faster than fp32. The chaotic appearance pretraining then
-draws differently (docs/training.md, "The pretraining's draw"), so a result records the
-features it ran with and the accuracy gate says when a run's differ from its reference's.
+draws differently (docs/training.md, "The pretraining's draw"), so a result records the features it ran with and the
+accuracy gate says when a run's differ from its reference's; a job that would emulate bf16 warns
+(msnet/train/precision.py).
 """
 
 from __future__ import annotations
