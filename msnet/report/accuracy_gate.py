@@ -166,11 +166,11 @@ def gate_markdown(verdicts: list[dict], reference_path: str, reference: dict | N
     for v in (v for v in verdicts if v["status"] in COMPARED and set(v["cpus"]) - set(v["reference_cpus"])):
         made_on = ", ".join(v["reference_cpus"]) or "not recorded (made before results named their CPU)"
         lines += ["", f"Another machine ({v['row']}): trained on {', '.join(v['cpus'])}; the reference on {made_on}. "
-                  "bf16 rounds differently with and without AVX-512 BF16 and the appearance pretraining is chaotic, so "
-                  "this run is another draw of it: the verdict holds as far as the reference's spread includes that "
-                  "draw (docs/training.md, \"The pretraining's draw\")."]
+                  "Another CPU rounds differently (bf16 most: with and without AVX-512 BF16) and the appearance "
+                  "pretraining is chaotic, so this run is another draw of it: the verdict holds as far as the "
+                  "reference's spread includes that draw (docs/training.md, \"The pretraining's draw\")."]
     if any(v["status"] == "config differs" for v in verdicts):
-        lines += ["", "`config differs`: the reference was made for another configuration (model, recipe, crop, data "
-                  "or initial weights). Regenerate it (`python -m msnet gate --write-reference`, docs/training.md) or "
-                  "set `train.reference: null`."]
+        lines += ["", "`config differs`: the reference was made for another configuration (model, recipe with its "
+                  "precision, crop, data or initial weights). Regenerate it (`python -m msnet gate --write-reference`, "
+                  "docs/training.md) or set `train.reference: null`."]
     return "\n".join(lines) + "\n"
