@@ -208,6 +208,27 @@ def test_cost_workflow_end_to_end(ci_workflow_run):
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
+def test_the_fp32_overlay_trains_and_pretrains_in_fp32(tmp_path):
+    """config/fp32.yaml (for a CPU without native bf16) changes the precision of the pretraining and of every
+    fine-tuning of config/remeasure.yaml, and nothing else of their specs."""
+    remeasure = REPO / "config" / "remeasure.yaml"
+    specs = {}
+    for overlay in ((), (REPO / "config" / "fp32.yaml",)):
+        run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", str(remeasure), *map(str, overlay))
+        assert run.returncode == 0, run.stderr + run.stdout
+        specs[bool(overlay)] = sorted((json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout)
+                                       if w[0] in ("pretrain", "train")), key=lambda spec: spec.get("row", ""))
+    bf16, fp32 = specs[False], specs[True]
+    assert len(fp32) == len(bf16) == 3  # the pretraining, TSM-R18, MSNet-R18
+    for before, after in zip(bf16, fp32):
+        if "recipe_args" in after:
+            assert after["recipe_args"].pop("precision") == "fp32" and "precision" not in before["recipe_args"]
+        else:
+            assert (before["precision"], after.pop("precision")) == ("bf16", "fp32")
+            before.pop("precision")
+        assert before == after
+
+
 def test_per_seed_pretraining_gives_each_seed_its_own_draw(tmp_path):
     """`pretrained: appearance_per_seed`: one pretraining job per seed (marked --per-seed), and seed s of every row
     fine-tunes from the pretraining with seed s."""
