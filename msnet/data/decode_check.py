@@ -35,6 +35,10 @@ ACTIONS = ("transcode", "frames", "none")  # transcoding cannot fix a decord err
 # low-motion content can differ by less than 1, so the tolerance must be tight.
 TOLERANCE = 0.5
 BATCH = 8  # frames per random-access call, as an 8-frame clip
+# decord's wrong last frame is a race: a fresh reader asked for the last frame of a B-frame AVI returns the one before
+# it in 20-100 % of calls, depending on the video and the machine's load (measured: 10 calls per video, 10 videos).
+# One call per video let a sample of 8 videos pass as "ok" (CI, stop 26); each video is asked this many times.
+LAST_FRAME_CALLS = 8
 
 
 def compare_decord(path: Path, truth: np.ndarray, rng: np.random.Generator, batches: int = 4) -> dict:
@@ -42,7 +46,8 @@ def compare_decord(path: Path, truth: np.ndarray, rng: np.random.Generator, batc
 
     Each call opens its own reader, as the loader does per clip: a reader that has just decoded the frames before
     a seek target returns it right where a fresh one does not (measured on 8-frame MPEG-4 AVIs with B-frames: a
-    fresh reader's last frame is wrong in 14 of 20 videos, the same reader's never)."""
+    fresh reader's last frame is wrong in 14 of 20 videos, the same reader's never). That error comes and goes from
+    one call to the next, so the last frame is asked ``LAST_FRAME_CALLS`` times."""
     import decord
 
     def open_reader():
@@ -51,7 +56,7 @@ def compare_decord(path: Path, truth: np.ndarray, rng: np.random.Generator, batc
     declared, decoded = len(open_reader()), len(truth)
     usable = min(declared, decoded)
     calls = [sorted(rng.choice(usable, size=min(BATCH, usable), replace=False).tolist()) for _ in range(batches)]
-    calls.append([usable - 1])  # the last frame: where off-by-one counts return a duplicate
+    calls += [[usable - 1]] * LAST_FRAME_CALLS  # the last frame: where off-by-one counts return a duplicate
     wrong = checked = 0
     for indices in calls:
         got = open_reader().get_batch(indices).asnumpy().astype(np.int16)
