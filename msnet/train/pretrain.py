@@ -26,10 +26,11 @@ from msnet.data.appearance import CLASSES, generate_stills
 from msnet.data.transforms import IMAGENET_MEAN, IMAGENET_STD
 from msnet.core.provenance import provenance, spec_hash
 from msnet.train import checkpoint as ckpt
-from msnet.train.precision import warn_if_emulated
+from msnet.train.precision import autocast, warn_if_emulated
 from msnet.train.recipes import PRECISIONS, warmup_cosine
 
 log = logging.getLogger("msnet.pretrain")
+CPU = torch.device("cpu")  # the pretraining runs on the CPU
 ARCHS = ("resnet18", "resnet50", "mobilenet_v2")  # the 2D backbones the video models are built on
 
 
@@ -75,7 +76,7 @@ def accuracy(net: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, p
     net.eval()
     correct = 0
     for i in range(0, len(images), batch):
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        with autocast(CPU, precision):
             correct += (net(_normalise(images[i:i + batch])).argmax(1) == labels[i:i + batch]).sum().item()
     net.train()
     return round(100 * correct / len(images), 2)
@@ -83,7 +84,7 @@ def accuracy(net: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, p
 
 def pretrain(cfg: PretrainConfig, out: str | Path, progress: bool = True) -> dict:
     """Train ``cfg.arch`` on the appearance stills on the CPU; write ``out`` (state dict) and return the result."""
-    warn_if_emulated(torch.device("cpu"), cfg.precision, "train.pretrain.precision: fp32 (or --set precision=fp32)")
+    warn_if_emulated(CPU, cfg.precision, "train.pretrain.precision: fp32 (or --set precision=fp32)")
     started = time.time()
     images, labels = generate_stills(cfg.size, cfg.seed, 0, cfg.images)
     val_images, val_labels = generate_stills(cfg.size, cfg.seed, cfg.images, cfg.val_images)
@@ -101,7 +102,7 @@ def pretrain(cfg: PretrainConfig, out: str | Path, progress: bool = True) -> dic
         x[flip] = x[flip].flip(-1)
         for group in optimizer.param_groups:
             group["lr"] = warmup_cosine(step, cfg.steps, cfg.warmup_steps, cfg.lr)
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.precision == "bf16"):
+        with autocast(CPU, cfg.precision):
             loss = F.cross_entropy(net(x).float(), labels[index])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -4,7 +4,7 @@
 # The appearance-pretraining stage: the synthetic stand-in for ImageNet weights, once per backbone (docs/training.md).
 rule pretrain_appearance:
     input:
-        code=package_code("train/pretrain.py", "data/appearance.py", "data/synthetic.py"),
+        code=package_code("train/pretrain.py", "train/precision.py", "data/appearance.py", "data/synthetic.py"),
     output:
         weights="results/{profile}/pretrain/{arch}.pth",
         result="results/{profile}/pretrain/{arch}.json",
