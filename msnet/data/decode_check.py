@@ -37,7 +37,7 @@ TOLERANCE = 0.5
 BATCH = 8  # frames per random-access call, as an 8-frame clip
 # decord's wrong last frame is a race: a fresh reader asked for the last frame of a B-frame AVI returns the one before
 # it in 20-100 % of calls, depending on the video and the machine's load (measured: 10 calls per video, 10 videos).
-# One call per video let a sample of 8 videos pass as "ok" (CI, stop 26); each video is asked this many times.
+# One call per video let a sample of 8 such videos pass as "ok" (it happened on CI); each is asked this many times.
 LAST_FRAME_CALLS = 8
 
 
