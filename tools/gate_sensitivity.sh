@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Does the accuracy gate catch real regressions? For the unchanged code and for each patch in
 # tools/injected_regressions/ (the MS displacement zeroed, the temporal shift removed, the learning rate x10), train
-# the gated rows with config/remeasure.yaml in a scratch worktree, evaluate them, and run the gate against
-# results/reference/accuracy.json. SEED (default 10) is a seed the reference does not have, so even the unchanged
+# the gated rows with config/remeasure.yaml (and the CONFIG overlays) in a scratch worktree, evaluate them, and run the gate against
+# REFERENCE (default results/reference/accuracy.json). SEED (default 10) is a seed the reference does not have, so even the unchanged
 # case is an independent draw. The cases reuse the synthetic data and pretraining weights of DATA (default
 # results/remeasure: run `snakemake --cores all --configfile config/remeasure.yaml` first; the study's folder has the
 # same ones), so each case costs its training only (about 11 minutes a row on 2 cores).
 #   bash tools/gate_sensitivity.sh                       # every case, TSM-R18 and MSNet-R18
 #   ROWS=msnet-r18_8f bash tools/gate_sensitivity.sh tools/injected_regressions/ms-displacement-zeroed.patch
-# Verdicts: reports/remeasure/gate_sensitivity/<case>.md; the runs' result files: .../<case>/ (re-gate them later with
-# python -m msnet gate --results .../<case>/eval/synthetic/*/seed*/1clip.json --reference ...).
+# On a CPU without native bf16 (AVX2 only), run the fp32 protocol against the fp32 reference (data and pretraining
+# made with the same overlay):
+#   CONFIG=config/fp32.yaml REFERENCE=results/reference/fp32_avx2/accuracy.json ROWS=msnet-r18_8f \
+#     OUT=reports/remeasure/gate_sensitivity_fp32 bash tools/gate_sensitivity.sh
+# Verdicts: $OUT/<case>.md (OUT default reports/remeasure/gate_sensitivity); the runs' result files: $OUT/<case>/
+# (re-gate them later with python -m msnet gate --results $OUT/<case>/eval/synthetic/*/seed*/1clip.json --reference ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 rows=${ROWS:-"tsm-r18_8f msnet-r18_8f"}
 seed=${SEED:-10}
 data=$(realpath "${DATA:-results/remeasure}")
-out=$repo/reports/remeasure/gate_sensitivity
+overlays=${CONFIG:-}  # config files laid over config/remeasure.yaml, e.g. config/fp32.yaml
+reference=$(realpath "${REFERENCE:-results/reference/accuracy.json}")
+out=$(realpath -m "${OUT:-reports/remeasure/gate_sensitivity}")
 mkdir -p "$out"
 cases=("$@")
 [ ${#cases[@]} -eq 0 ] && cases=(unchanged tools/injected_regressions/*.patch)
@@ -30,7 +36,7 @@ for case in "${cases[@]}"; do
   targets=""
   for row in $rows; do targets="$targets results/remeasure/eval/synthetic/$row/seed$seed/1clip.json"; done
   # params only: the linked data and weights count as made (their code is the same; only the patch differs)
-  (cd "$scratch/repo" && snakemake $targets --cores 2 --configfile config/remeasure.yaml --rerun-triggers params \
+  (cd "$scratch/repo" && snakemake $targets --cores 2 --configfile config/remeasure.yaml $overlays --rerun-triggers params \
       > "$out/$name.log" 2>&1)
   for kind in train eval; do
     mkdir -p "$out/$name/$kind"
@@ -38,7 +44,7 @@ for case in "${cases[@]}"; do
   done
   status=0
   python -m msnet gate --results $(for t in $targets; do echo "$out/$name/${t#results/remeasure/}"; done) \
-      --reference "$repo/results/reference/accuracy.json" --out "$out/$name.md" > /dev/null 2>&1 || status=$?
+      --reference "$reference" --out "$out/$name.md" > /dev/null 2>&1 || status=$?
   echo "$name: gate exit $status ($( [ $status -eq 0 ] && echo PASSED || echo FAILED ))" | tee -a "$out/summary.txt"
   git worktree remove --force "$scratch/repo"
   rm -rf "$scratch"
