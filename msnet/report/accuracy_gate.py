@@ -160,8 +160,9 @@ def gate_markdown(verdicts: list[dict], reference_path: str, reference: dict | N
               and any(v["row"] == e["row"] for v in verdicts)]
     if shared:
         lines += ["", f"Caution ({', '.join(shared)}): the reference's seeds do not each have their own appearance "
-                  "pretraining (one shared, or not recorded), so its sd leaves out the pretraining's draw; a run on "
-                  "another machine redraws it (floating point), and the detectable drop above is optimistic. "
+                  "pretraining (one shared, or not recorded), so its sd leaves out the pretraining's draw. A run that "
+                  "redraws it (in bf16, another machine did; in fp32, two machines of one CPU model repeated it bit "
+                  "for bit) makes the detectable drop above optimistic. "
                   "`pretrained: appearance_per_seed` makes a reference that includes it (docs/training.md)."]
     for v in (v for v in verdicts if v["status"] in COMPARED and set(v["cpus"]) - set(v["reference_cpus"])):
         made_on = ", ".join(v["reference_cpus"]) or "not recorded (made before results named their CPU)"
