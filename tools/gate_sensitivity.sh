@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Does the accuracy gate catch real regressions? For the unchanged code and for each patch in
 # tools/injected_regressions/ (the MS displacement zeroed, the temporal shift removed, the learning rate x10), train
-# the gated rows with config/remeasure.yaml (and the CONFIG overlays) in a scratch worktree, evaluate them, and run the gate against
-# REFERENCE (default results/reference/accuracy.json). SEED (default 10) is a seed the reference does not have, so even the unchanged
-# case is an independent draw. The cases reuse the synthetic data and pretraining weights of DATA (default
-# results/remeasure: run `snakemake --cores all --configfile config/remeasure.yaml` first; the study's folder has the
-# same ones), so each case costs its training only (about 11 minutes a row on 2 cores).
+# the gated rows with config/remeasure.yaml (and the CONFIG overlays) in a scratch worktree, evaluate them, and run the
+# gate against REFERENCE (default results/reference/accuracy.json). SEED (default 10) is a seed the reference does not
+# have, so even the unchanged case is an independent draw. The cases reuse the synthetic data and pretraining weights
+# of DATA (default results/remeasure: run `snakemake --cores all --configfile config/remeasure.yaml` first; the
+# study's folder has the same ones), so each case costs its training only (about 11 minutes a row on 2 cores with
+# native bf16; 23-29 minutes in fp32 on an AVX2-only CPU). Relative paths are taken from the repository's root.
 #   bash tools/gate_sensitivity.sh                       # every case, TSM-R18 and MSNet-R18
 #   ROWS=msnet-r18_8f bash tools/gate_sensitivity.sh tools/injected_regressions/ms-displacement-zeroed.patch
 # On a CPU without native bf16 (AVX2 only), run the fp32 protocol against the fp32 reference (data and pretraining
@@ -13,7 +14,7 @@
 #   CONFIG=config/fp32.yaml REFERENCE=results/reference/fp32_avx2/accuracy.json ROWS=msnet-r18_8f \
 #     OUT=reports/remeasure/gate_sensitivity_fp32 bash tools/gate_sensitivity.sh
 # Verdicts: $OUT/<case>.md (OUT default reports/remeasure/gate_sensitivity); the runs' result files: $OUT/<case>/
-# (re-gate them later with python -m msnet gate --results $OUT/<case>/eval/synthetic/*/seed*/1clip.json --reference ...).
+# (re-gate them later: python -m msnet gate --results $OUT/<case>/eval/synthetic/*/seed*/1clip.json --reference ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -39,8 +40,8 @@ for case in "${cases[@]}"; do
   targets=""
   for row in $rows; do targets="$targets results/remeasure/eval/synthetic/$row/seed$seed/1clip.json"; done
   # params only: the linked data and weights count as made (their code is the same; only the patch differs)
-  (cd "$scratch/repo" && snakemake $targets --cores 2 --configfile config/remeasure.yaml $overlays --rerun-triggers params \
-      > "$out/$name.log" 2>&1)
+  (cd "$scratch/repo" && snakemake $targets --cores 2 --configfile config/remeasure.yaml $overlays \
+      --rerun-triggers params > "$out/$name.log" 2>&1)
   for kind in train eval; do
     mkdir -p "$out/$name/$kind"
     (cd "$scratch/repo/results/remeasure" && find "$kind" \( -name '*.json' -o -name 'log.csv' \) -exec cp --parents {} "$out/$name/" \;)
