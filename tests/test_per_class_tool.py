@@ -1,0 +1,53 @@
+"""tools/per_class.py: per-class values of groups of evaluation files, and the paired difference by seed."""
+
+import importlib.util
+import json
+
+import pytest
+
+from conftest import REPO
+
+SPEC = importlib.util.spec_from_file_location("per_class", REPO / "tools/per_class.py")
+per_class = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(per_class)
+
+
+def evaluation(folder, name, seed, per_class):
+    path = folder / f"{name}.json"
+    top1 = sum(per_class.values()) / len(per_class)
+    path.write_text(json.dumps({"seed": seed, "top1": top1, "per_class": per_class}))
+    return str(path)
+
+
+def run(*arguments):
+    per_class.main(list(arguments))
+
+
+def refused(*arguments) -> str:
+    with pytest.raises(SystemExit) as exit:
+        run(*arguments)
+    return str(exit.value)
+
+
+def test_groups_are_summarised_per_class_and_differenced_by_seed_not_by_order(tmp_path, capsys):
+    # Group b lists its seeds in the other order. Paired by seed, left's differences are 30 and 10 (sd 14.1); paired
+    # by position they would be -10 and 50 (the same mean, sd 42.4, a three times wider interval).
+    a = [evaluation(tmp_path, "a0", 0, {"left": 50.0, "right": 100.0}),
+         evaluation(tmp_path, "a1", 1, {"left": 70.0, "right": 100.0})]
+    b = [evaluation(tmp_path, "b1", 1, {"left": 60.0, "right": 90.0}),
+         evaluation(tmp_path, "b0", 0, {"left": 20.0, "right": 100.0})]
+    run(f"a={a[0]}", a[1], f"b={b[0]}", b[1], "--difference", "a", "b")
+    rows = {line.split(" | ")[0].strip("| "): line for line in capsys.readouterr().out.splitlines()}
+    assert "60.0 (sd 14.1; 50.0-70.0)" in rows["left"]  # a's mean, sd and range
+    assert rows["left"].endswith("| 20.0 [-107.1, 147.1] n=2 |")  # 20 -+ t(0.975, 1) * 14.14 / sqrt(2)
+    assert rows["right"].endswith("| 5.0 [-58.5, 68.5] n=2 |")  # (0, 10)
+
+
+def test_bad_input_is_named(tmp_path):
+    a = evaluation(tmp_path, "a", 0, {"left": 50.0})
+    other = evaluation(tmp_path, "other", 0, {"up": 50.0})
+    assert "missing.json: no such file" in refused(f"a={tmp_path / 'missing.json'}")
+    assert "other.json: its classes differ" in refused(f"a={a}", f"b={other}")
+    assert "is not a group" in refused(f"a={a}", "--difference", "a", "b")
+    (tmp_path / "train.json").write_text("{}")
+    assert "train.json: no 'per_class' field" in refused(f"a={tmp_path / 'train.json'}")
