@@ -40,9 +40,20 @@ def test_reference_records_the_spread_and_the_gate_sensitivity(reference):
     (entry,) = reference["entries"]
     assert entry["seeds"] == {"0": 33.0, "1": 30.0, "2": 36.0, "3": 32.0, "4": 34.0} and entry["n"] == 5
     assert entry["mean"] == 33.0 and entry["sd"] == pytest.approx(2.24, abs=0.01)
-    # t(0.95, 4) = 2.132; threshold = 2.132 * 2.236 * sqrt(1 + 1/5) = 5.22 points below the mean
-    assert entry["drop_threshold_1run"] == pytest.approx(5.22, abs=0.01)
+    # t(0.95, 4) = 2.132; threshold = 2.132 * 2.24 (the sd as stored) * sqrt(1 + 1/5) = 5.23 points below the mean
+    assert entry["drop_threshold_1run"] == pytest.approx(5.23, abs=0.005)
     assert entry["drop_threshold_1run"] < entry["detectable_drop_1run"]
+
+
+def test_a_verdict_states_the_numbers_its_reference_file_states(tmp_path):
+    # sd 0.8912 is stored as 0.89; from the unrounded sd the detectable drop would be 3.73, from the stored one 3.72:
+    # the file and every verdict against it must say the same (the fp32 reference's seeds, issue 15).
+    values = (88.46, 87.58, 87.21, 87.92, 88.25, 86.0)
+    reference = build_reference([write_result(tmp_path / "ref", "msnet-r18_8f", s, v) for s, v in enumerate(values)])
+    (entry,) = reference["entries"]
+    (verdict,) = check([write_result(tmp_path / "new", "msnet-r18_8f", 10, 86.0)], reference)
+    assert entry["sd"] == 0.89 and entry["detectable_drop_1run"] == verdict["detectable_drop"] == 3.72
+    assert entry["drop_threshold_1run"] == verdict["threshold"]
 
 
 def test_a_drop_beyond_the_threshold_fails_and_noise_passes(reference, tmp_path):

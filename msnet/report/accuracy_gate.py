@@ -65,12 +65,13 @@ def build_reference(paths: list[str], note: str = "") -> dict:
                              f"(its spread sets the gate's threshold); got {len(results)}")
         values = [r["top1"] for r in results]
         summary = interval(values)
+        sd = round(summary.sd, 2)  # the one-run numbers from the sd as stored: a verdict recomputes them from it
         entries.append({"experiment": experiment, "row": row, "protocol": protocol, "fingerprint": prints.pop(),
                         "seeds": {str(r["seed"]): r["top1"] for r in results}, "n": summary.n,
-                        "mean": round(summary.mean, 2), "sd": round(summary.sd, 2),
+                        "mean": round(summary.mean, 2), "sd": sd,
                         "ci95": [round(summary.low, 2), round(summary.high, 2)],
-                        "drop_threshold_1run": round(drop_threshold(summary.sd, summary.n, 1, ALPHA), 2),
-                        "detectable_drop_1run": round(detectable_drop(summary.sd, summary.n, 1, ALPHA, POWER), 2),
+                        "drop_threshold_1run": round(drop_threshold(sd, summary.n, 1, ALPHA), 2),
+                        "detectable_drop_1run": round(detectable_drop(sd, summary.n, 1, ALPHA, POWER), 2),
                         "pretraining_draws": len({r["pretrained_seed"] for r in results})
                         if all(r["pretrained_seed"] is not None for r in results) else None,
                         "commits": sorted({r["commit"] for r in results if r["commit"]}),
