@@ -1,10 +1,14 @@
 """The motion check: geometry of the ground truth, and the MS displacement agreeing with known motion."""
 
+import dataclasses
+
 import numpy as np
+import pytest
 import torch
 
 from msnet import create_model
-from msnet.analysis.motion import _network_input, _truth_on_input, probe
+from msnet.analysis.motion import _network_input, _truth_on_input, motion_scale, probe
+from msnet.data.synthetic import SynthConfig
 
 
 def test_ground_truth_goes_through_evaluations_resize_and_crop_with_its_values_scaled():
@@ -30,3 +34,15 @@ def test_even_an_untrained_ms_module_points_the_way_things_move():
     cosines = [per_class[c]["cosine_moving"] for c in axis]
     assert np.mean(cosines) > 0.25, cosines
     assert result["summary"]["untrained"]["zero_epe_moving"] > 1.0  # the probe's videos do move
+
+
+def test_motion_scale_measures_the_truth_between_sampled_frames_in_input_pixels_and_cells():
+    """A translation at a fixed 4 px per frame, sampled every third of 24 frames (8 segments), resized by 138/128 to
+    the crop-96 input: 12.94 px, 1.62 res3 cells. A zoom moves far less; holding still has no moving pixel."""
+    synth = dataclasses.replace(SynthConfig(), speed=(4.0, 4.0))
+    result = motion_scale(frames=8, crop=96, videos=16, synth=synth)
+    right, closer = result["per_class"]["Moving something right"], result["per_class"]["Pulling something closer"]
+    assert right["median_px"] == pytest.approx(4 * 3 * 138 / 128, abs=0.05)
+    assert right["median_cells"] == pytest.approx(4 * 3 * 138 / 128 / 8, abs=0.01)
+    assert closer["median_px"] < right["median_px"] / 4 and closer["at_least_one_cell"] == 0
+    assert result["per_class"]["Holding something still"]["moving_pixels"] == 0

@@ -115,6 +115,33 @@ def probe(models: dict[str, torch.nn.Module], frames: int, crop: int, *, videos:
             "videos": videos, "seed": seed, "frames": frames, "crop": crop, "moving_threshold_px": MOVING}
 
 
+def motion_scale(frames: int, crop: int, *, videos: int = 64, seed: int = 10_000, synth: SynthConfig | None = None,
+                 dataset: str = "ssv1", stride: int = 8) -> dict:
+    """How far the true motion moves between the frames evaluation samples, per class, in input pixels and in feature
+    cells of ``stride`` input pixels (res3: 8), with no model: what the MS module would have to resolve. Moving pixels
+    only (>= 0.5 px); the pixels of the layer on top at the first frame of each pair."""
+    synth = synth or SynthConfig()
+    names = class_names(synth.classes)
+    by_class: dict[str, list[torch.Tensor]] = defaultdict(list)
+    for index in range(videos):
+        video = generate_video(synth, seed, index)
+        picks = segment_val(len(video.frames), frames)[0] - 1
+        size = _truth_on_input(ground_truth_flow(video.affine[picks], video.ids[picks]), dataset, crop).norm(dim=1)
+        by_class[names[video.label]].append(size[size >= MOVING])
+    rows = {}
+    for name in names:
+        pixels = torch.cat(by_class[name]) if by_class[name] else torch.zeros(0)
+        rows[name] = {"videos": len(by_class[name]), "moving_pixels": pixels.numel(),
+                      **({"median_px": round(pixels.median().item(), 2),
+                          "p90_px": round(pixels.quantile(0.9).item(), 2),
+                          "median_cells": round(pixels.median().item() / stride, 3),
+                          "at_least_half_cell": round((pixels >= stride / 2).float().mean().item(), 3),
+                          "at_least_one_cell": round((pixels >= stride).float().mean().item(), 3)}
+                         if pixels.numel() else {})}
+    return {"frames": frames, "crop": crop, "stride": stride, "videos": videos, "seed": seed,
+            "moving_threshold_px": MOVING, "synthetic": synth.to_dict(), "per_class": rows}
+
+
 def video_example(model: torch.nn.Module, path: str, frames: int, crop: int, dataset: str = "ssv1") -> dict:
     """A real video's sampled frames and the MS displacement and confidence maps (no ground truth), for Fig. 6."""
     from msnet.data.video_io import VideoError, decode_all
