@@ -15,21 +15,19 @@ import argparse
 import dataclasses
 import sys
 
-import yaml
-
 from msnet.analysis.motion import motion_scale
+from msnet.cli.common import yaml_overrides
+from msnet.core.errors import BadValue
 from msnet.data.synthetic import SynthConfig
 
 
 def config_from(settings: list[str]) -> SynthConfig:
-    fields = {field.name: field for field in dataclasses.fields(SynthConfig)}
-    changes = {}
-    for setting in settings:
-        key, _, text = setting.partition("=")
-        if key not in fields or not text:
-            sys.exit(f"motion_scale: --set {setting!r}: expected FIELD=VALUE with FIELD one of {', '.join(fields)}")
-        value = yaml.safe_load(text)
-        changes[key] = tuple(value) if isinstance(value, list) else value
+    """`--set` values parsed as `python -m msnet data synth --set` parses them; an unknown field is named."""
+    changes = yaml_overrides(settings)
+    fields = [field.name for field in dataclasses.fields(SynthConfig)]
+    for key in changes:
+        if key not in fields:
+            raise BadValue(f"--set {key}: not a field of SynthConfig ({', '.join(fields)})")
     return dataclasses.replace(SynthConfig(), **changes)
 
 
@@ -41,7 +39,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=10_000, help="generator seed (10000: outside the training set)")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="FIELD=VALUE")
     args = parser.parse_args(argv)
-    result = motion_scale(args.frames, args.crop, videos=args.videos, seed=args.seed, synth=config_from(args.settings))
+    try:
+        synth = config_from(args.settings)
+    except BadValue as err:
+        sys.exit(f"motion_scale: {err}")
+    result = motion_scale(args.frames, args.crop, videos=args.videos, seed=args.seed, synth=synth)
     print(f"{args.videos} videos, {args.frames} frames, crop {args.crop}, one res3 cell = {result['stride']} px; "
           f"changed: {', '.join(args.settings) or 'nothing'}")
     print("| class | moving pixels | median px | 90th percentile px | median cells | >= half a cell | >= one cell |")

@@ -131,10 +131,10 @@ def motion_scale(frames: int, crop: int, *, videos: int = 64, seed: int = 10_000
     rows = {}
     for name in names:
         pixels = torch.cat(by_class[name]) if by_class[name] else torch.zeros(0)
+        median = pixels.median().item() if pixels.numel() else None
         rows[name] = {"videos": len(by_class[name]), "moving_pixels": pixels.numel(),
-                      **({"median_px": round(pixels.median().item(), 2),
-                          "p90_px": round(pixels.quantile(0.9).item(), 2),
-                          "median_cells": round(pixels.median().item() / stride, 3),
+                      **({"median_px": round(median, 2), "p90_px": round(pixels.quantile(0.9).item(), 2),
+                          "median_cells": round(median / stride, 3),
                           "at_least_half_cell": round((pixels >= stride / 2).float().mean().item(), 3),
                           "at_least_one_cell": round((pixels >= stride).float().mean().item(), 3)}
                          if pixels.numel() else {})}
