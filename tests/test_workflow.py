@@ -229,6 +229,23 @@ def test_the_fp32_overlay_trains_and_pretrains_in_fp32(tmp_path):
         assert before == after
 
 
+def test_the_pretrain_1200_overlay_pretrains_longer_once_per_seed(tmp_path):
+    """config/pretrain-1200.yaml (the candidate fix for the pretraining's draw) gives each seed its own 1200-step
+    pretraining, under its own results folder, and changes nothing else of the pretraining's spec."""
+    remeasure = REPO / "config" / "remeasure.yaml"
+    specs = {}
+    for overlay in ((), (REPO / "config" / "pretrain-1200.yaml",)):
+        run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", str(remeasure), *map(str, overlay))
+        assert run.returncode == 0, run.stderr + run.stdout
+        specs[bool(overlay)] = {stage: [json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout)
+                                        if w[0] == stage] for stage in ("pretrain", "train")}
+    # remeasure trains seed 0 only: one pretraining either way
+    (shared,), (seed0,) = specs[False]["pretrain"], specs[True]["pretrain"]
+    assert (shared.pop("steps"), seed0.pop("steps")) == (600, 1200)
+    assert seed0 == shared
+    assert {t["pretrained"] for t in specs[True]["train"]} == {"results/pretrain1200/pretrain/resnet18-seed0.pth"}
+
+
 def test_per_seed_pretraining_gives_each_seed_its_own_draw(tmp_path):
     """`pretrained: appearance_per_seed`: one pretraining job per seed (marked --per-seed), and seed s of every row
     fine-tunes from the pretraining with seed s."""
