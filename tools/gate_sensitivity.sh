@@ -5,7 +5,7 @@
 # gate against REFERENCE (default results/reference/accuracy.json). SEED (default 10) is a seed the reference does not
 # have, so even the unchanged case is an independent draw. The cases reuse the synthetic data and pretraining weights
 # of DATA (default results/remeasure: run `snakemake --cores all --configfile config/remeasure.yaml` first; the
-# study's folder has the same ones), so each case costs its training only (about 11 minutes a row on 2 cores with
+# study's folder has the same ones), so each case costs its training only (6-12 minutes a row on 2 cores with
 # native bf16; 23-29 minutes in fp32 on an AVX2-only CPU). Relative paths are taken from the repository's root.
 #   bash tools/gate_sensitivity.sh                       # every case, TSM-R18 and MSNet-R18
 #   ROWS=msnet-r18_8f bash tools/gate_sensitivity.sh tools/injected_regressions/ms-displacement-zeroed.patch
