@@ -56,6 +56,21 @@ def test_a_verdict_states_the_numbers_its_reference_file_states(tmp_path):
     assert entry["drop_threshold_1run"] == verdict["threshold"]
 
 
+def test_a_row_not_run_states_what_a_run_would_be_judged_by(tmp_path):
+    # An older file (the bf16 reference) stores TSM-R18's 1-run fields from the unrounded sd (5.31 / 10.13) while the
+    # test computes 5.3 / 10.11 from the stored 2.27: a report must not print both for the same row.
+    reference = json.loads((Path(__file__).resolve().parents[1] / "results/reference/accuracy.json").read_text())
+    stored = {e["row"]: e for e in reference["entries"]}["tsm-r18_8f"]
+    assert (stored["drop_threshold_1run"], stored["detectable_drop_1run"]) == (5.31, 10.13)
+    def tsm_verdict(row_run: str) -> dict:
+        verdicts = check([write_result(tmp_path / row_run, row_run, 10, 80.0)], reference)
+        return next(v for v in verdicts if v["row"] == "tsm-r18_8f")
+
+    judged, shown = tsm_verdict("tsm-r18_8f"), tsm_verdict("msnet-r18_8f")
+    assert shown["status"] == "not run" and judged["status"] != "not run"
+    assert (shown["threshold"], shown["detectable_drop"]) == (judged["threshold"], judged["detectable_drop"]) == (5.3, 10.11)
+
+
 def test_a_drop_beyond_the_threshold_fails_and_noise_passes(reference, tmp_path):
     ok = check([write_result(tmp_path / "a", "msnet-r18_8f", 0, 29.0)], reference)
     assert [v["status"] for v in ok] == ["pass"] and ok[0]["delta"] == -4.0 and passed(ok)

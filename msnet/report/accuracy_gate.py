@@ -111,8 +111,7 @@ def check(paths: list[str], reference: dict) -> list[dict]:
             continue
         runs = len(values)
         verdict.update(reference=entry["mean"], reference_n=entry["n"], delta=round(verdict["top1"] - entry["mean"], 2),
-                       threshold=round(drop_threshold(entry["sd"], entry["n"], runs, ALPHA), 2),
-                       detectable_drop=round(detectable_drop(entry["sd"], entry["n"], runs, ALPHA, POWER), 2))
+                       **_sensitivity(entry, runs))
         if {r["fingerprint"] for r in results} != {entry["fingerprint"]}:
             status = "config differs"
         elif verdict["delta"] < -verdict["threshold"]:
@@ -125,9 +124,16 @@ def check(paths: list[str], reference: dict) -> list[dict]:
     for key, entry in entries.items():
         verdicts.append({"experiment": key[0], "row": key[1], "protocol": key[2], "seeds": [], "top1": None,
                          "reference": entry["mean"], "reference_n": entry["n"], "delta": None,
-                         "threshold": entry.get("drop_threshold_1run"), "detectable_drop": entry.get("detectable_drop_1run"),
-                         "status": "not run"})
+                         **_sensitivity(entry, 1), "status": "not run"})
     return verdicts
+
+
+def _sensitivity(entry: dict, runs: int) -> dict:
+    """Threshold and detectable drop for ``runs`` runs, from the entry's stored (rounded) sd and n: every row of a
+    report, run or not, states what the test computes (an older file's stored 1-run fields, made from the unrounded
+    sd, can differ in the last digit)."""
+    return {"threshold": round(drop_threshold(entry["sd"], entry["n"], runs, ALPHA), 2),
+            "detectable_drop": round(detectable_drop(entry["sd"], entry["n"], runs, ALPHA, POWER), 2)}
 
 
 COMPARED = ("pass", "FAIL", "above reference", "config differs")
