@@ -94,3 +94,49 @@ def test_weights_of_another_architecture_are_refused(weights, tmp_path):
     torch.save({"conv1.weight": torch.zeros(64, 3, 7, 7)}, wrong)  # one tensor of a ResNet, none of the rest
     with pytest.raises(RuntimeError, match="not a resnet18 state dict"):
         create_model("tsm_r18", num_classes=16, pretrained=str(wrong))
+
+
+SMALL = ["--no-progress", "--set", "images=16", "--set", "val_images=10", "--set", "size=32", "--set", "batch_size=4",
+         "--set", "precision=fp32", "--set", "steps=60"]
+
+
+def test_stop_at_accuracy_ends_at_the_first_check_that_reaches_it(tmp_path, monkeypatch):
+    """Checks come every 50 steps; the first whose held-out top-1 reaches the target ends the run, and the result
+    says after how many steps. The held-out accuracy is stubbed so the test does not depend on what 50 steps learn."""
+    from msnet.train import pretrain as stage
+
+    scores = iter([85.0, 99.0])
+    monkeypatch.setattr(stage, "accuracy", lambda *args: next(scores))
+    out = tmp_path / "resnet18.pth"
+    assert main(["pretrain", "--out", str(out), *SMALL, "--set", "stop_at_accuracy=80"]) == 0
+    result = json.loads(out.with_suffix(".json").read_text())
+    assert result["steps_run"] == 50 and result["val_top1"] == 85.0 and result["config"]["stop_at_accuracy"] == 80
+    assert [(h["step"], h["val_top1"]) for h in result["history"]] == [(50, 85.0)]
+
+
+def test_a_target_not_reached_runs_every_step_and_checking_changes_nothing(tmp_path, monkeypatch):
+    """The checks are inference only: a run with an unreachable target ends with the same weights as a run without
+    one, whose spec (and hash) does not mention the target, as pretrainings made before it existed did not."""
+    from msnet.train import pretrain as stage
+
+    real = stage.accuracy
+    monkeypatch.setattr(stage, "accuracy", lambda *args: min(real(*args), 99.0))
+    runs = {}
+    for name, extra in (("plain", []), ("target", ["--set", "stop_at_accuracy=100"])):
+        runs[name] = tmp_path / name / "resnet18.pth"
+        runs[name].parent.mkdir()
+        assert main(["pretrain", "--out", str(runs[name]), *SMALL, *extra]) == 0
+    plain, target = (json.loads(runs[n].with_suffix(".json").read_text()) for n in ("plain", "target"))
+    assert plain["steps_run"] == target["steps_run"] == 60
+    assert "stop_at_accuracy" not in plain["config"] and plain["spec_hash"] != target["spec_hash"]
+    assert [h["step"] for h in target["history"]] == [50, 60] and "val_top1" not in plain["history"][0]
+    a, b = (torch.load(runs[n], weights_only=True) for n in ("plain", "target"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert plain["val_top1"] == target["val_top1"]
+
+
+def test_stop_at_accuracy_is_a_percentage():
+    for bad in (0, 101, -5):
+        with pytest.raises(ValueError, match="stop_at_accuracy"):
+            PretrainConfig(stop_at_accuracy=bad)
+    assert "stop_at_accuracy" not in PretrainConfig().to_dict()

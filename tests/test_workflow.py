@@ -229,21 +229,28 @@ def test_the_fp32_overlay_trains_and_pretrains_in_fp32(tmp_path):
         assert before == after
 
 
-def test_the_pretrain_1200_overlay_pretrains_longer_once_per_seed(tmp_path):
-    """config/pretrain-1200.yaml (the candidate fix for the pretraining's draw) gives each seed its own 1200-step
-    pretraining, under its own results folder, and changes nothing else of the pretraining's spec."""
+@pytest.mark.parametrize("overlay, changed, profile", [
+    ("pretrain-1200.yaml", {"steps": 1200}, "pretrain1200"),
+    ("pretrain-stop85.yaml", {"steps": 1200, "stop_at_accuracy": 85}, "pretrain_stop85"),
+])
+def test_the_pretraining_overlays_change_only_their_fields_once_per_seed(tmp_path, overlay, changed, profile):
+    """config/pretrain-1200.yaml and config/pretrain-stop85.yaml (candidate fixes for the pretraining's draw) give
+    each seed its own pretraining, under their own results folder, and change nothing else of the pretraining's spec."""
     remeasure = REPO / "config" / "remeasure.yaml"
     specs = {}
-    for overlay in ((), (REPO / "config" / "pretrain-1200.yaml",)):
-        run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", str(remeasure), *map(str, overlay))
+    for overlay_files in ((), (REPO / "config" / overlay,)):
+        run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", str(remeasure),
+                        *map(str, overlay_files))
         assert run.returncode == 0, run.stderr + run.stdout
-        specs[bool(overlay)] = {stage: [json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout)
-                                        if w[0] == stage] for stage in ("pretrain", "train")}
+        specs[bool(overlay_files)] = {stage: [json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout)
+                                              if w[0] == stage] for stage in ("pretrain", "train")}
     # remeasure trains seed 0 only: one pretraining either way
     (shared,), (seed0,) = specs[False]["pretrain"], specs[True]["pretrain"]
-    assert (shared.pop("steps"), seed0.pop("steps")) == (600, 1200)
+    assert shared["steps"] == 600 and "stop_at_accuracy" not in shared
+    assert {k: seed0.pop(k) for k in changed} == changed
+    del shared["steps"]
     assert seed0 == shared
-    assert {t["pretrained"] for t in specs[True]["train"]} == {"results/pretrain1200/pretrain/resnet18-seed0.pth"}
+    assert {t["pretrained"] for t in specs[True]["train"]} == {f"results/{profile}/pretrain/resnet18-seed0.pth"}
 
 
 def test_per_seed_pretraining_gives_each_seed_its_own_draw(tmp_path):

@@ -32,12 +32,17 @@ from msnet.train.recipes import PRECISIONS, warmup_cosine
 log = logging.getLogger("msnet.pretrain")
 CPU = torch.device("cpu")  # the pretraining runs on the CPU
 ARCHS = ("resnet18", "resnet50", "mobilenet_v2")  # the 2D backbones the video models are built on
+CHECK_EVERY = 50  # steps between loss-history entries, and between held-out checks of ``stop_at_accuracy``
 
 
 @dataclass(frozen=True)
 class PretrainConfig:
     """One pretraining run: ``images`` training stills (and ``val_images`` more) of ``size`` pixels, ``steps`` SGD
-    steps of ``batch_size`` with warm-up and cosine decay, random horizontal flips."""
+    steps of ``batch_size`` with warm-up and cosine decay, random horizontal flips.
+
+    ``stop_at_accuracy`` (percent, optional) stops at the first check, every ``CHECK_EVERY`` steps, whose held-out top-1
+    reaches it. The schedule stays the one of ``steps``, and a check changes no state, so a stopped run is a prefix of
+    the unstopped one: the two differ only in where they end (docs/training.md, "The pretraining's draw")."""
 
     arch: str = "resnet18"
     images: int = 8000
@@ -51,6 +56,7 @@ class PretrainConfig:
     weight_decay: float = 1e-4
     precision: str = "bf16"
     seed: int = 0
+    stop_at_accuracy: float | None = None
 
     def __post_init__(self):
         if self.arch not in ARCHS:
@@ -59,9 +65,16 @@ class PretrainConfig:
             raise BadValue(f"precision must be fp32 or bf16, got {self.precision!r}")
         if min(self.images, self.val_images, self.steps, self.batch_size, self.size) < 1:
             raise BadValue("images, val_images, steps, batch_size and size must be positive")
+        if self.stop_at_accuracy is not None and not 0 < self.stop_at_accuracy <= 100:
+            raise BadValue(f"stop_at_accuracy is a held-out top-1 in percent, in (0, 100]: got {self.stop_at_accuracy}")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields; ``stop_at_accuracy`` only when set, so the specs (and hashes) of pretrainings made before it
+        existed stay what they were."""
+        fields = asdict(self)
+        if fields["stop_at_accuracy"] is None:
+            del fields["stop_at_accuracy"]
+        return fields
 
 
 def _normalise(images: torch.Tensor) -> torch.Tensor:
@@ -94,7 +107,7 @@ def pretrain(cfg: PretrainConfig, out: str | Path, progress: bool = True) -> dic
     optimizer = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum, nesterov=True,
                                 weight_decay=cfg.weight_decay)
     draws = torch.Generator().manual_seed(cfg.seed)
-    history, running = [], []
+    history, running, top1 = [], [], None
     for step in tqdm(range(cfg.steps), desc=f"pretrain {cfg.arch}", disable=not progress, mininterval=10):
         index = torch.randint(len(images), (cfg.batch_size,), generator=draws)
         x = _normalise(images[index])
@@ -108,15 +121,21 @@ def pretrain(cfg: PretrainConfig, out: str | Path, progress: bool = True) -> dic
         loss.backward()
         optimizer.step()
         running.append(loss.item())
-        if (step + 1) % 50 == 0 or step + 1 == cfg.steps:
+        if (step + 1) % CHECK_EVERY == 0 or step + 1 == cfg.steps:
             history.append({"step": step + 1, "train_loss": round(sum(running) / len(running), 4)})
             running = []
-    top1 = accuracy(net, val_images, val_labels, cfg.precision)
+            if cfg.stop_at_accuracy is not None:
+                top1 = history[-1]["val_top1"] = accuracy(net, val_images, val_labels, cfg.precision)
+                if top1 >= cfg.stop_at_accuracy:
+                    break
+    steps_run = step + 1
+    if top1 is None:
+        top1 = accuracy(net, val_images, val_labels, cfg.precision)
     ckpt.save_atomic({k: v.contiguous() for k, v in net.state_dict().items()}, out)
     chance = 100 / len(CLASSES)
-    log.info("pretrained %s: %.1f %% on %d held-out stills (chance %.0f %%) in %.0f s", cfg.arch, top1, cfg.val_images,
-             chance, time.time() - started)
+    log.info("pretrained %s: %.1f %% on %d held-out stills (chance %.0f %%) after %d of %d steps in %.0f s", cfg.arch,
+             top1, cfg.val_images, chance, steps_run, cfg.steps, time.time() - started)
     return {"arch": cfg.arch, "config": cfg.to_dict(), "spec_hash": spec_hash(cfg.to_dict()), "weights": str(out),
-            "classes": list(CLASSES), "val_top1": top1, "chance": chance, "history": history,
+            "classes": list(CLASSES), "val_top1": top1, "chance": chance, "steps_run": steps_run, "history": history,
             "render_seconds": round(rendered, 1), "seconds": round(time.time() - started, 1),
             "threads": torch.get_num_threads(), "provenance": provenance(cfg.to_dict())}
