@@ -17,6 +17,7 @@ from conftest import CI_CONFIGS
 
 from msnet.manifest import expand_rows, rows_for
 from msnet.models.facts import model_facts
+from msnet.train.recipes import get_recipe
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -251,6 +252,25 @@ def test_the_pretraining_overlays_change_only_their_fields_once_per_seed(tmp_pat
     del shared["steps"]
     assert seed0 == shared
     assert {t["pretrained"] for t in specs[True]["train"]} == {f"results/{profile}/pretrain/resnet18-seed0.pth"}
+
+
+def test_the_lr_x3_overlay_changes_only_the_fine_tuning_rate(tmp_path):
+    """config/finetune-lr-x3.yaml on config/pretrain-1200.yaml: the same per-seed pretraining spec as the 1200-step
+    runs (so the two pair by seed) and the same fine-tuning spec, but for the recipe's lr at three times its value."""
+    configs = [REPO / "config" / name for name in ("remeasure.yaml", "pretrain-1200.yaml")]
+    specs = {}
+    for extra in ((), (REPO / "config" / "finetune-lr-x3.yaml",)):
+        run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", *map(str, configs + list(extra)))
+        assert run.returncode == 0, run.stderr + run.stdout
+        specs[bool(extra)] = {stage: [json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout)
+                                      if w[0] == stage] for stage in ("pretrain", "train")}
+    assert specs[True]["pretrain"] == specs[False]["pretrain"] and len(specs[True]["pretrain"]) == 1
+    assert len(specs[True]["train"]) == len(specs[False]["train"]) == 2  # TSM-R18 and MSNet-R18, seed 0
+    for before, after in zip(specs[False]["train"], specs[True]["train"]):
+        assert after["recipe_args"].pop("lr") == pytest.approx(3 * get_recipe("synthetic").lr)
+        assert after["pretrained"] == "results/finetune_lr_x3/pretrain/resnet18-seed0.pth"
+        # paths move to the overlay's results folder; nothing else changes
+        assert after == json.loads(json.dumps(before).replace("results/pretrain1200/", "results/finetune_lr_x3/"))
 
 
 def test_per_seed_pretraining_gives_each_seed_its_own_draw(tmp_path):
