@@ -34,6 +34,14 @@ def stage_commands(stdout: str) -> list[list[str]]:
     return [shlex.split(match.split(" > ")[0]) for match in re.findall(r"-m msnet (.+)$", stdout, re.MULTILINE)]
 
 
+def dry_run_specs(tmp_path: Path, *configfiles: Path) -> dict[str, list[dict]]:
+    """The --spec of every pretraining and training job of a dry run with these config files, by stage."""
+    run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", *map(str, configfiles))
+    assert run.returncode == 0, run.stderr + run.stdout
+    return {stage: [json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout) if w[0] == stage]
+            for stage in ("pretrain", "train")}
+
+
 def assert_commands_parse(stdout: str) -> int:
     """Every stage command of a dry run is one the CLI accepts, its --spec expanded: a config key the stage does not
     declare, or a value of the wrong type, fails here rather than in the job. Returns the number checked."""
@@ -238,13 +246,8 @@ def test_the_pretraining_overlays_change_only_their_fields_once_per_seed(tmp_pat
     """config/pretrain-1200.yaml and config/pretrain-stop85.yaml (candidate fixes for the pretraining's draw) give
     each seed its own pretraining, under their own results folder, and change nothing else of the pretraining's spec."""
     remeasure = REPO / "config" / "remeasure.yaml"
-    specs = {}
-    for overlay_files in ((), (REPO / "config" / overlay,)):
-        run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", str(remeasure),
-                        *map(str, overlay_files))
-        assert run.returncode == 0, run.stderr + run.stdout
-        specs[bool(overlay_files)] = {stage: [json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout)
-                                              if w[0] == stage] for stage in ("pretrain", "train")}
+    specs = {False: dry_run_specs(tmp_path, remeasure),
+             True: dry_run_specs(tmp_path, remeasure, REPO / "config" / overlay)}
     # remeasure trains seed 0 only: one pretraining either way
     (shared,), (seed0,) = specs[False]["pretrain"], specs[True]["pretrain"]
     assert shared["steps"] == 600 and "stop_at_accuracy" not in shared
@@ -258,12 +261,8 @@ def test_the_lr_x3_overlay_changes_only_the_fine_tuning_rate(tmp_path):
     """config/finetune-lr-x3.yaml on config/pretrain-1200.yaml: the same per-seed pretraining spec as the 1200-step
     runs (so the two pair by seed) and the same fine-tuning spec, but for the recipe's lr at three times its value."""
     configs = [REPO / "config" / name for name in ("remeasure.yaml", "pretrain-1200.yaml")]
-    specs = {}
-    for extra in ((), (REPO / "config" / "finetune-lr-x3.yaml",)):
-        run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", *map(str, configs + list(extra)))
-        assert run.returncode == 0, run.stderr + run.stdout
-        specs[bool(extra)] = {stage: [json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout)
-                                      if w[0] == stage] for stage in ("pretrain", "train")}
+    specs = {False: dry_run_specs(tmp_path, *configs),
+             True: dry_run_specs(tmp_path, *configs, REPO / "config" / "finetune-lr-x3.yaml")}
     assert specs[True]["pretrain"] == specs[False]["pretrain"] and len(specs[True]["pretrain"]) == 1
     assert len(specs[True]["train"]) == len(specs[False]["train"]) == 2  # TSM-R18 and MSNet-R18, seed 0
     for before, after in zip(specs[False]["train"], specs[True]["train"]):
