@@ -286,3 +286,15 @@ def test_per_seed_pretraining_gives_each_seed_its_own_draw(tmp_path):
     for words in (w for w in stage_commands(run.stdout) if w[0] == "train"):
         spec = json.loads(words[words.index("--spec") + 1])
         assert spec["pretrained"] == f"results/remeasure/pretrain/resnet18-seed{spec['seed']}.pth"
+
+
+def test_the_from_scratch_overlay_drops_only_the_pretraining(tmp_path):
+    """config/from-scratch.yaml: no pretraining job, and each fine-tuning spec is remeasure's with no initial weights."""
+    configs = [REPO / "config" / "remeasure.yaml"]
+    specs = {False: dry_run_specs(tmp_path, *configs),
+             True: dry_run_specs(tmp_path, *configs, REPO / "config" / "from-scratch.yaml")}
+    assert specs[True]["pretrain"] == [] and len(specs[False]["pretrain"]) == 1
+    assert len(specs[True]["train"]) == len(specs[False]["train"]) == 2  # TSM-R18 and MSNet-R18, seed 0
+    for before, after in zip(specs[False]["train"], specs[True]["train"]):
+        assert before.pop("pretrained") == "results/remeasure/pretrain/resnet18.pth" and after.pop("pretrained") is None
+        assert after == json.loads(json.dumps(before).replace("results/remeasure/", "results/from_scratch/"))
