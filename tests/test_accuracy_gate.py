@@ -108,7 +108,7 @@ def test_pretrained_weights_are_compared_by_how_they_were_made(tmp_path):
 
 def test_per_seed_pretraining_runs_make_one_reference_entry(tmp_path):
     """Each seed from its own pretraining draw (the recorded spec hash leaves the seed out): one entry of n seeds."""
-    draw = {**RUN, "pretrained_spec": "per-seed-abc"}
+    draw = {**RUN, "initialisation": "results/x/pretrain/resnet18-seed0.pth", "pretrained_spec": "per-seed-abc"}
     reference = build_reference([write_result(tmp_path / "r", "tsm-r18_8f", s, 80.0 + s,
                                               run={**draw, "pretrained_seed": s}) for s in range(3)])
     assert [(e["n"], e["pretraining_draws"]) for e in reference["entries"]] == [(3, 3)]
@@ -121,6 +121,21 @@ def test_per_seed_pretraining_runs_make_one_reference_entry(tmp_path):
     assert "Caution (tsm-r18_8f)" in gate_markdown(check([write_result(tmp_path / "y", "tsm-r18_8f", 0, 81.0, run=fresh)],
                                                          shared), "ref.json", shared)
 
+
+
+def test_a_reference_from_random_weights_draws_no_pretraining(tmp_path):
+    """Runs from random weights (config/from-scratch.yaml): no pretraining draw to leave out (recorded as 0 draws),
+    so no caution; pretrained runs made before the pretraining's seed was recorded keep it."""
+    reference = build_reference([write_result(tmp_path / "r", "msnet-r18_8f", s, 80.0 + s) for s in range(3)])
+    assert reference["entries"][0]["pretraining_draws"] == 0
+    verdicts = check([write_result(tmp_path / "x", "msnet-r18_8f", 9, 81.0)], reference)
+    assert verdicts[0]["status"] == "pass" and "Caution" not in gate_markdown(verdicts, "ref.json", reference)
+    unknown = {**RUN, "initialisation": "results/x/pretrain/resnet18.pth", "pretrained_spec": "abc"}  # no seed
+    unrecorded = build_reference([write_result(tmp_path / "u", "msnet-r18_8f", s, 80.0 + s, run=unknown)
+                                  for s in range(3)])
+    assert unrecorded["entries"][0]["pretraining_draws"] is None
+    assert "Caution (msnet-r18_8f)" in gate_markdown(check([write_result(tmp_path / "y", "msnet-r18_8f", 9, 81.0,
+                                                                         run=unknown)], unrecorded), "ref.json", unrecorded)
 
 def test_a_run_on_another_cpu_is_named_as_another_draw(tmp_path):
     """The reference records the CPUs its runs trained on; a run on a CPU outside them is compared as usual and the

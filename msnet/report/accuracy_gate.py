@@ -36,6 +36,7 @@ def load_results(paths: list[str]) -> list[dict]:
         out.append({"experiment": experiment, "row": row, "protocol": protocol, "seed": seed, "top1": result["top1"],
                     "fingerprint": fingerprint(run, result), "path": str(path),
                     "pretrained_seed": (run or {}).get("pretrained_seed"),
+                    "from_random": (run or {}).get("initialisation") == "random",
                     "commit": result.get("provenance", {}).get("git_commit"),
                     "cpu": (run or result).get("provenance", {}).get("cpu")})  # the training's CPU draws the run
     return out
@@ -51,6 +52,15 @@ def _groups(results: list[dict]) -> dict[tuple, list[dict]]:
 def _cpus(results: list[dict]) -> list[str]:
     """The CPUs the runs trained on, as provenance names them (runs made before it did are left out)."""
     return sorted({r["cpu"] for r in results if r.get("cpu")})
+
+
+def _pretraining_draws(results: list[dict]) -> int | None:
+    """How many appearance pretrainings the seeds drew: 0 when every run started from random weights (each seed then
+    redraws everything, so the spread leaves nothing out), None when not recorded."""
+    if all(r["from_random"] for r in results):
+        return 0
+    return len({r["pretrained_seed"] for r in results}) if all(r["pretrained_seed"] is not None for r in results) \
+        else None
 
 
 def build_reference(paths: list[str], note: str = "") -> dict:
@@ -72,8 +82,7 @@ def build_reference(paths: list[str], note: str = "") -> dict:
                         "ci95": [round(summary.low, 2), round(summary.high, 2)],
                         "drop_threshold_1run": round(drop_threshold(sd, summary.n, 1, ALPHA), 2),
                         "detectable_drop_1run": round(detectable_drop(sd, summary.n, 1, ALPHA, POWER), 2),
-                        "pretraining_draws": len({r["pretrained_seed"] for r in results})
-                        if all(r["pretrained_seed"] is not None for r in results) else None,
+                        "pretraining_draws": _pretraining_draws(results),
                         "commits": sorted({r["commit"] for r in results if r["commit"]}),
                         "cpus": _cpus(results)})
     return {"test": f"one-sided t test at {ALPHA:g} false alarm against the reference mean; detectable drop at "
@@ -163,7 +172,7 @@ def gate_markdown(verdicts: list[dict], reference_path: str, reference: dict | N
                  v["delta"], v["threshold"], v["detectable_drop"],
                  f"**{v['status']}**" if v["status"] in ("FAIL", "config differs", "above reference") else v["status"]]
         lines.append("| " + " | ".join("" if c is None else str(c) for c in cells) + " |")
-    shared = [f"{e['row']}" for e in (reference or {}).get("entries", []) if e.get("pretraining_draws") != e["n"]
+    shared = [f"{e['row']}" for e in (reference or {}).get("entries", []) if e.get("pretraining_draws") not in (0, e["n"])
               and any(v["row"] == e["row"] for v in verdicts)]
     if shared:
         lines += ["", f"Caution ({', '.join(shared)}): the reference's seeds do not each have their own appearance "
@@ -174,9 +183,10 @@ def gate_markdown(verdicts: list[dict], reference_path: str, reference: dict | N
     for v in (v for v in verdicts if v["status"] in COMPARED and set(v["cpus"]) - set(v["reference_cpus"])):
         made_on = ", ".join(v["reference_cpus"]) or "not recorded (made before results named their CPU)"
         lines += ["", f"Another machine ({v['row']}): trained on {', '.join(v['cpus'])}; the reference on {made_on}. "
-                  "Another CPU rounds differently (bf16 most: with and without AVX-512 BF16) and the appearance "
-                  "pretraining is chaotic, so this run is another draw of it: the verdict holds as far as the "
-                  "reference's spread includes that draw (docs/training.md, \"The pretraining's draw\")."]
+                  "Another CPU rounds differently (bf16 most: with and without AVX-512 BF16) and training is chaotic, "
+                  "so this run is another draw of the appearance pretraining (where it has one) and of the training: "
+                  "the verdict holds as far as the reference's spread includes that draw (docs/training.md, \"The "
+                  "pretraining's draw\")."]
     if any(v["status"] == "config differs" for v in verdicts):
         lines += ["", "`config differs`: the reference was made for another configuration (model, recipe with its "
                   "precision, crop, data or initial weights). Regenerate it (`python -m msnet gate --write-reference`, "
