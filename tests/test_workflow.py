@@ -35,10 +35,12 @@ def stage_commands(stdout: str) -> list[list[str]]:
 
 
 def dry_run_specs(tmp_path: Path, *configfiles: Path) -> dict[str, list[dict]]:
-    """The --spec of every pretraining and training job of a dry run with these config files, by stage."""
+    """The --spec of every pretraining and training job of a dry run with these config files, by stage, in the order
+    of (row, seed): Snakemake's job order varies from run to run."""
     run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", *map(str, configfiles))
     assert run.returncode == 0, run.stderr + run.stdout
-    return {stage: [json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout) if w[0] == stage]
+    return {stage: sorted((json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout) if w[0] == stage),
+                          key=lambda spec: (spec.get("row", ""), spec["seed"]))
             for stage in ("pretrain", "train")}
 
 
