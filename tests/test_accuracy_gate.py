@@ -122,7 +122,6 @@ def test_per_seed_pretraining_runs_make_one_reference_entry(tmp_path):
                                                          shared), "ref.json", shared)
 
 
-
 def test_a_reference_from_random_weights_draws_no_pretraining(tmp_path):
     """Runs from random weights (config/from-scratch.yaml): no pretraining draw to leave out (recorded as 0 draws),
     so no caution; pretrained runs made before the pretraining's seed was recorded keep it."""
@@ -134,8 +133,9 @@ def test_a_reference_from_random_weights_draws_no_pretraining(tmp_path):
     unrecorded = build_reference([write_result(tmp_path / "u", "msnet-r18_8f", s, 80.0 + s, run=unknown)
                                   for s in range(3)])
     assert unrecorded["entries"][0]["pretraining_draws"] is None
-    assert "Caution (msnet-r18_8f)" in gate_markdown(check([write_result(tmp_path / "y", "msnet-r18_8f", 9, 81.0,
-                                                                         run=unknown)], unrecorded), "ref.json", unrecorded)
+    fresh = write_result(tmp_path / "y", "msnet-r18_8f", 9, 81.0, run=unknown)
+    assert "Caution (msnet-r18_8f)" in gate_markdown(check([fresh], unrecorded), "ref.json", unrecorded)
+
 
 def test_a_run_on_another_cpu_is_named_as_another_draw(tmp_path):
     """The reference records the CPUs its runs trained on; a run on a CPU outside them is compared as usual and the

@@ -172,8 +172,8 @@ def gate_markdown(verdicts: list[dict], reference_path: str, reference: dict | N
                  v["delta"], v["threshold"], v["detectable_drop"],
                  f"**{v['status']}**" if v["status"] in ("FAIL", "config differs", "above reference") else v["status"]]
         lines.append("| " + " | ".join("" if c is None else str(c) for c in cells) + " |")
-    shared = [f"{e['row']}" for e in (reference or {}).get("entries", []) if e.get("pretraining_draws") not in (0, e["n"])
-              and any(v["row"] == e["row"] for v in verdicts)]
+    shared = [f"{e['row']}" for e in (reference or {}).get("entries", [])
+              if e.get("pretraining_draws") not in (0, e["n"]) and any(v["row"] == e["row"] for v in verdicts)]
     if shared:
         lines += ["", f"Caution ({', '.join(shared)}): the reference's seeds do not each have their own appearance "
                   "pretraining (one shared, or not recorded), so its sd leaves out the pretraining's draw. A run that "
