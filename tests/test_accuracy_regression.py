@@ -1,5 +1,5 @@
 """CI's accuracy regression gate: MSNet-R18 (seed 0) trained from random weights with the synthetic recipe
-(config/remeasure.yaml + config/from-scratch.yaml: data, 3 epochs of training, evaluation; about 13 minutes on 2
+(config/remeasure.yaml + config/from-scratch.yaml: data, 3 epochs of training, evaluation; about 12 minutes on 2
 cores), compared with its committed reference (five seeds, results/reference/from_scratch/accuracy.json) by the gate's
 one-sided t test. With the reference's measured spread (sd 2.37 over 5 seeds) one run catches a 10.6-point drop with
 95 % power. The protocol has no appearance pretraining, so the sensitivity holds on any machine: a run here is one more
