@@ -8,7 +8,7 @@ study's protocol fine-tunes from one shared pretraining (sd 1.37, detectable dro
 that pretraining, and over its draws MSNet-R18's sd is 11.2: that 6.1 held only on the reference's machine
 (docs/training.md, "The pretraining's draw" and "Without a pretraining"). The pretraining stage itself is not
 exercised here. Both rows are re-measured by `snakemake --configfile config/remeasure.yaml config/from-scratch.yaml`
-(TSM-R18's row catches 5.3 points per run): a second row does not fit CI.
+(TSM-R18's row catches 4.4 points per run): a second row does not fit CI.
 
 The reference was trained in bf16 on an AVX-512 BF16 CPU. A CPU without native bf16 (AVX2 only) emulates it 9-15x
 slower than fp32 (tools/bf16_step_speed.py): the run (900 training steps at 15-16 s each) would take about four hours,
