@@ -1,11 +1,13 @@
 """The Snakemake workflow: dry run and lint of the default config, and the CI config end to end (cost, run-time,
 data, training, evaluation, reports)."""
 
+import functools
 import json
 import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -34,14 +36,21 @@ def stage_commands(stdout: str) -> list[list[str]]:
     return [shlex.split(match.split(" > ")[0]) for match in re.findall(r"-m msnet (.+)$", stdout, re.MULTILINE)]
 
 
-def dry_run_specs(tmp_path: Path, *configfiles: Path) -> dict[str, list[dict]]:
+def dry_run_specs(*configfiles: Path) -> dict[str, list[dict]]:
     """The --spec of every pretraining and training job of a dry run with these config files, by stage, in the order
-    of (row, seed): Snakemake's job order varies from run to run."""
-    run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", *map(str, configfiles))
+    of (row, seed): Snakemake's job order varies from run to run. A fresh copy each call (tests edit them)."""
+    return json.loads(_dry_run_specs_json(*configfiles))
+
+
+@functools.cache
+def _dry_run_specs_json(*configfiles: Path) -> str:
+    """Several overlay tests compare with the same base (config/remeasure.yaml): its dry run (about 11 s) runs once."""
+    with tempfile.TemporaryDirectory() as folder:
+        run = snakemake("-n", "-p", "--directory", folder, "--configfile", *map(str, configfiles))
     assert run.returncode == 0, run.stderr + run.stdout
-    return {stage: sorted((json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout) if w[0] == stage),
-                          key=lambda spec: (spec.get("row", ""), spec["seed"]))
-            for stage in ("pretrain", "train")}
+    return json.dumps({stage: sorted((json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout)
+                                      if w[0] == stage), key=lambda spec: (spec.get("row", ""), spec["seed"]))
+                       for stage in ("pretrain", "train")})
 
 
 def assert_commands_parse(stdout: str) -> int:
@@ -219,17 +228,12 @@ def test_cost_workflow_end_to_end(ci_workflow_run):
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
-def test_the_fp32_overlay_trains_and_pretrains_in_fp32(tmp_path):
+def test_the_fp32_overlay_trains_and_pretrains_in_fp32():
     """config/fp32.yaml (for a CPU without native bf16) changes the precision of the pretraining and of every
     fine-tuning of config/remeasure.yaml, and nothing else of their specs."""
     remeasure = REPO / "config" / "remeasure.yaml"
-    specs = {}
-    for overlay in ((), (REPO / "config" / "fp32.yaml",)):
-        run = snakemake("-n", "-p", "--directory", str(tmp_path), "--configfile", str(remeasure), *map(str, overlay))
-        assert run.returncode == 0, run.stderr + run.stdout
-        specs[bool(overlay)] = sorted((json.loads(w[w.index("--spec") + 1]) for w in stage_commands(run.stdout)
-                                       if w[0] in ("pretrain", "train")), key=lambda spec: spec.get("row", ""))
-    bf16, fp32 = specs[False], specs[True]
+    bf16, fp32 = ([*specs["pretrain"], *specs["train"]]
+                  for specs in (dry_run_specs(remeasure), dry_run_specs(remeasure, REPO / "config" / "fp32.yaml")))
     assert len(fp32) == len(bf16) == 3  # the pretraining, TSM-R18, MSNet-R18
     for before, after in zip(bf16, fp32):
         if "recipe_args" in after:
@@ -244,12 +248,12 @@ def test_the_fp32_overlay_trains_and_pretrains_in_fp32(tmp_path):
     ("pretrain-1200.yaml", {"steps": 1200}, "pretrain1200"),
     ("pretrain-stop85.yaml", {"steps": 1200, "stop_at_accuracy": 85}, "pretrain_stop85"),
 ])
-def test_the_pretraining_overlays_change_only_their_fields_once_per_seed(tmp_path, overlay, changed, profile):
+def test_the_pretraining_overlays_change_only_their_fields_once_per_seed(overlay, changed, profile):
     """config/pretrain-1200.yaml and config/pretrain-stop85.yaml (candidate fixes for the pretraining's draw) give
     each seed its own pretraining, under their own results folder, and change nothing else of the pretraining's spec."""
     remeasure = REPO / "config" / "remeasure.yaml"
-    specs = {False: dry_run_specs(tmp_path, remeasure),
-             True: dry_run_specs(tmp_path, remeasure, REPO / "config" / overlay)}
+    specs = {False: dry_run_specs(remeasure),
+             True: dry_run_specs(remeasure, REPO / "config" / overlay)}
     # remeasure trains seed 0 only: one pretraining either way
     (shared,), (seed0,) = specs[False]["pretrain"], specs[True]["pretrain"]
     assert shared["steps"] == 600 and "stop_at_accuracy" not in shared
@@ -259,12 +263,12 @@ def test_the_pretraining_overlays_change_only_their_fields_once_per_seed(tmp_pat
     assert {t["pretrained"] for t in specs[True]["train"]} == {f"results/{profile}/pretrain/resnet18-seed0.pth"}
 
 
-def test_the_lr_x3_overlay_changes_only_the_fine_tuning_rate(tmp_path):
+def test_the_lr_x3_overlay_changes_only_the_fine_tuning_rate():
     """config/finetune-lr-x3.yaml on config/pretrain-1200.yaml: the same per-seed pretraining spec as the 1200-step
     runs (so the two pair by seed) and the same fine-tuning spec, but for the recipe's lr at three times its value."""
     configs = [REPO / "config" / name for name in ("remeasure.yaml", "pretrain-1200.yaml")]
-    specs = {False: dry_run_specs(tmp_path, *configs),
-             True: dry_run_specs(tmp_path, *configs, REPO / "config" / "finetune-lr-x3.yaml")}
+    specs = {False: dry_run_specs(*configs),
+             True: dry_run_specs(*configs, REPO / "config" / "finetune-lr-x3.yaml")}
     assert specs[True]["pretrain"] == specs[False]["pretrain"] and len(specs[True]["pretrain"]) == 1
     assert len(specs[True]["train"]) == len(specs[False]["train"]) == 2  # TSM-R18 and MSNet-R18, seed 0
     for before, after in zip(specs[False]["train"], specs[True]["train"]):
@@ -290,11 +294,11 @@ def test_per_seed_pretraining_gives_each_seed_its_own_draw(tmp_path):
         assert spec["pretrained"] == f"results/remeasure/pretrain/resnet18-seed{spec['seed']}.pth"
 
 
-def test_the_from_scratch_overlay_drops_only_the_pretraining(tmp_path):
+def test_the_from_scratch_overlay_drops_only_the_pretraining():
     """config/from-scratch.yaml: no pretraining job, and each fine-tuning spec is remeasure's with no initial weights."""
     configs = [REPO / "config" / "remeasure.yaml"]
-    specs = {False: dry_run_specs(tmp_path, *configs),
-             True: dry_run_specs(tmp_path, *configs, REPO / "config" / "from-scratch.yaml")}
+    specs = {False: dry_run_specs(*configs),
+             True: dry_run_specs(*configs, REPO / "config" / "from-scratch.yaml")}
     assert specs[True]["pretrain"] == [] and len(specs[False]["pretrain"]) == 1
     assert len(specs[True]["train"]) == len(specs[False]["train"]) == 2  # TSM-R18 and MSNet-R18, seed 0
     for before, after in zip(specs[False]["train"], specs[True]["train"]):
