@@ -1,14 +1,19 @@
-"""CI's accuracy regression gate: MSNet-R18 (seed 0) trained from random weights with the synthetic recipe
-(config/remeasure.yaml + config/from-scratch.yaml: data, 3 epochs of training, evaluation; about 12 minutes on 2
-cores), compared with its committed reference (five seeds, results/reference/from_scratch/accuracy.json) by the gate's
-one-sided t test. With the reference's measured spread (sd 2.37 over 5 seeds) one run catches a 10.6-point drop with
-95 % power. The protocol has no appearance pretraining, so the sensitivity holds on any machine: a run here is one more
-draw of the kind the reference's seeds are (another CPU's bf16 rounding redraws the training as a seed does). The
-study's protocol fine-tunes from one shared pretraining (sd 1.37, detectable drop 6.1), but another machine redraws
-that pretraining, and over its draws MSNet-R18's sd is 11.2: that 6.1 held only on the reference's machine
-(docs/training.md, "The pretraining's draw" and "Without a pretraining"). The pretraining stage itself is not
-exercised here. Both rows are re-measured by `snakemake --configfile config/remeasure.yaml config/from-scratch.yaml`
-(TSM-R18's row catches 4.4 points per run): a second row does not fit CI.
+"""CI's accuracy regression gate: TSM-R18 (seed 0) trained from random weights with the synthetic recipe
+(config/remeasure.yaml + config/from-scratch.yaml: data, 3 epochs of training, evaluation; about 11 minutes on 2
+cores), compared with its committed reference (six seeds, results/reference/from_scratch/accuracy.json) by the gate's
+one-sided t test. With the reference's measured spread (sd 1.06 over 6 seeds) one run catches a 4.4-point drop with
+95 % power, within the issue's 5 points. The protocol has no appearance pretraining, so the sensitivity holds on any
+machine: a run here is one more draw of the kind the reference's seeds are (another CPU's bf16 rounding redraws the
+training as a seed does).
+
+Why TSM-R18 and not MSNet-R18 (docs/training.md, "Does the from-scratch gate catch the injected regressions?"): from
+scratch MSNet-R18 spreads twice as much (sd 2.37, a 10.6-point drop per run), and the injected regressions that fail its
+row (the learning rate x10, the temporal shift removed) fail TSM-R18's by far more (-81 and -66 points against -40 and
+-10); the one only MSNet-R18 has, its displacement zeroed, leaves it TSM-R18 bit for bit, which no accuracy gate on this
+benchmark can catch. The MS module's arithmetic is guarded by tests against the released code's own output
+(tests/test_official_fixture.py) and by the correlation's and the module's tests. Both rows are re-measured by
+`snakemake --configfile config/remeasure.yaml config/from-scratch.yaml`: a second row does not fit CI. The pretraining
+stage is not exercised here.
 
 The reference was trained in bf16 on an AVX-512 BF16 CPU. A CPU without native bf16 (AVX2 only) emulates it 9-15x
 slower than fp32 (tools/bf16_step_speed.py): the run (900 training steps at 15-16 s each) would take about four hours,
@@ -28,16 +33,16 @@ from msnet.core.cpu import cpu_description, native_bf16
 from msnet.report.accuracy_gate import check, passed
 
 REPO = Path(__file__).resolve().parents[1]
-ROWS = ("msnet-r18_8f",)
+ROWS = ("tsm-r18_8f",)
 CONFIGS = ("remeasure.yaml", "from-scratch.yaml")
 REFERENCE = REPO / yaml.safe_load((REPO / "config" / CONFIGS[-1]).read_text())["train"]["reference"]
-SENSITIVITY = 11.0  # points: the largest detectable drop (95 % power, one run) this reference may promise
+SENSITIVITY = 5.0  # points: the largest detectable drop (95 % power, one run) the issue allows
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not native_bf16(), reason=f"{cpu_description()} has no native bf16: the reference's bf16 protocol "
                     "runs 9-15x slower than fp32 here (about 4 h, past CI's limit; docs/training.md)")
-def test_msnet_accuracy_is_within_the_reference(tmp_path):
+def test_tsm_accuracy_is_within_the_reference(tmp_path):
     targets = [f"results/from_scratch/eval/synthetic/{row}/seed0/1clip.json" for row in ROWS]
     run = subprocess.run([sys.executable, "-m", "snakemake", *targets, "--snakefile", str(REPO / "Snakefile"),
                           "--cores", "2", "--directory", str(tmp_path),
