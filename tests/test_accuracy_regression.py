@@ -1,5 +1,5 @@
 """CI's accuracy regression gate: TSM-R18 (seed 0) trained from random weights with the synthetic recipe
-(config/remeasure.yaml + config/from-scratch.yaml: data, 3 epochs of training, evaluation; about 11 minutes on 2
+(config/remeasure.yaml + config/from-scratch.yaml: data, 3 epochs of training, evaluation; 11-13 minutes on 2
 cores), compared with its committed reference (six seeds, results/reference/from_scratch/accuracy.json) by the gate's
 one-sided t test. With the reference's measured spread (sd 1.06 over 6 seeds) one run catches a 4.4-point drop with
 95 % power, within the issue's 5 points. The protocol has no appearance pretraining, so the sensitivity holds on any
