@@ -5,8 +5,8 @@
 # gate against REFERENCE (default results/reference/accuracy.json). SEED (default 10) is a seed the reference does not
 # have, so even the unchanged case is an independent draw. The cases reuse the synthetic data and pretraining weights
 # of DATA (default the results root, results/remeasure: run `snakemake --cores all --configfile config/remeasure.yaml`
-# first; the study's folder has the same ones), so each case costs its training only (6-12 minutes a row on 2 cores with
-# native bf16; 23-29 minutes in fp32 on an AVX2-only CPU). Relative paths are taken from the repository's root.
+# first; the study's folder has the same ones), so each case costs its training only (6-12 minutes a row on 2 cores
+# with native bf16; 23-29 minutes in fp32 on an AVX2-only CPU). Relative paths are taken from the repository's root.
 #   bash tools/gate_sensitivity.sh                       # every case, TSM-R18 and MSNet-R18
 #   ROWS=msnet-r18_8f bash tools/gate_sensitivity.sh tools/injected_regressions/ms-displacement-zeroed.patch
 # On a CPU without native bf16 (AVX2 only), run the fp32 protocol against the fp32 reference (data and pretraining
@@ -14,12 +14,12 @@
 #   CONFIG=config/fp32.yaml REFERENCE=results/reference/fp32_avx2/accuracy.json ROWS=msnet-r18_8f \
 #     OUT=reports/remeasure/gate_sensitivity_fp32 bash tools/gate_sensitivity.sh
 # The gate's protocol from random weights (CI's; an overlay that sets `profile` moves the results root, here to
-# results/from_scratch, so DATA defaults to that root's data; no pretraining to link):
+# results/from_scratch, and DATA and OUT follow it; no pretraining to link):
 #   snakemake results/from_scratch/data/ssv1/decode_check.json --cores 2 \
 #     --configfile config/remeasure.yaml config/from-scratch.yaml
 #   CONFIG=config/from-scratch.yaml REFERENCE=results/reference/from_scratch/accuracy.json \
-#     OUT=reports/from_scratch/gate_sensitivity bash tools/gate_sensitivity.sh
-# Verdicts: $OUT/<case>.md (OUT default reports/remeasure/gate_sensitivity); the runs' result files: $OUT/<case>/
+#     bash tools/gate_sensitivity.sh
+# Verdicts: $OUT/<case>.md (OUT default reports/<profile>/gate_sensitivity); the runs' result files: $OUT/<case>/
 # (re-gate them later: python -m msnet gate --results $OUT/<case>/eval/synthetic/*/seed*/1clip.json --reference ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,14 +27,14 @@ repo=$PWD
 rows=${ROWS:-"tsm-r18_8f msnet-r18_8f"}
 seed=${SEED:-10}
 overlays=${CONFIG:-}  # config files laid over config/remeasure.yaml, e.g. config/fp32.yaml
-# the results root is results/<profile>, the profile the last of the config files that names one sets
+# the results root is results/<profile>: the profile of the last config file that names one, in the workflow's order
 profile=$(python -c 'import sys, yaml
 print([c["profile"] for c in map(yaml.safe_load, map(open, sys.argv[1:])) if c and "profile" in c][-1])' \
-  config/remeasure.yaml $overlays)
+  config.yaml config/remeasure.yaml $overlays)
 root=results/$profile
 data=$(realpath "${DATA:-$root}")
 reference=$(realpath "${REFERENCE:-results/reference/accuracy.json}")
-out=$(realpath -m "${OUT:-reports/remeasure/gate_sensitivity}")
+out=$(realpath -m "${OUT:-reports/$profile/gate_sensitivity}")
 mkdir -p "$out"
 cases=("$@")
 [ ${#cases[@]} -eq 0 ] && cases=(unchanged tools/injected_regressions/*.patch)
