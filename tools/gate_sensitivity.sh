@@ -38,6 +38,9 @@ out=$(realpath -m "${OUT:-reports/$profile/gate_sensitivity}")
 mkdir -p "$out"
 cases=("$@")
 [ ${#cases[@]} -eq 0 ] && cases=(unchanged tools/injected_regressions/*.patch)
+scratch=""
+# a case that fails (its training, say) stops the script: its scratch worktree goes with it
+trap '[ -n "$scratch" ] && { git -C "$repo" worktree remove --force "$scratch/repo" 2>/dev/null; rm -rf "$scratch"; }' EXIT
 for case in "${cases[@]}"; do
   name=$(basename "$case" .patch)
   scratch=$(mktemp -d)
@@ -65,4 +68,5 @@ for case in "${cases[@]}"; do
   echo "$name: gate exit $status ($( [ $status -eq 0 ] && echo PASSED || echo FAILED ))" | tee -a "$out/summary.txt"
   git worktree remove --force "$scratch/repo"
   rm -rf "$scratch"
+  scratch=""
 done
