@@ -40,7 +40,10 @@ cases=("$@")
 [ ${#cases[@]} -eq 0 ] && cases=(unchanged tools/injected_regressions/*.patch)
 scratch=""
 # a case that fails (its training, say) stops the script: its scratch worktree goes with it
-trap '[ -n "$scratch" ] && { git -C "$repo" worktree remove --force "$scratch/repo" 2>/dev/null; rm -rf "$scratch"; }' EXIT
+remove_scratch() {
+  if [ -n "$scratch" ]; then git -C "$repo" worktree remove --force "$scratch/repo" 2>/dev/null || true; rm -rf "$scratch"; fi
+}
+trap remove_scratch EXIT
 for case in "${cases[@]}"; do
   name=$(basename "$case" .patch)
   scratch=$(mktemp -d)
