@@ -41,7 +41,10 @@ cases=("$@")
 scratch=""
 # a case that fails (its training, say) stops the script: its scratch worktree goes with it
 remove_scratch() {
-  if [ -n "$scratch" ]; then git -C "$repo" worktree remove --force "$scratch/repo" 2>/dev/null || true; rm -rf "$scratch"; fi
+  if [ -n "$scratch" ]; then
+    git -C "$repo" worktree remove --force "$scratch/repo" 2>/dev/null || true
+    rm -rf "$scratch"
+  fi
 }
 trap remove_scratch EXIT
 for case in "${cases[@]}"; do
