@@ -3,11 +3,19 @@
 #   tools/slurm_local.sh start [N]  install slurm-wlm + munge if missing, write the config, start munged, slurmctld and
 #                                   one slurmd (N > 1: N nodes node1..nodeN on this host, the cores and memory split
 #                                   between them, one slurmd each: a multi-node job runs here)
-#   tools/slurm_local.sh stop       stop the daemons by the PIDs they wrote (never by process name)
+#   tools/slurm_local.sh stop       stop the daemons by the PIDs they wrote (never by process name), remove the
+#                                   slurm.conf start wrote and put back the one it found there
 # Partitions `cpu` (default) and `gpu` over all nodes, which have no GPUs: a job asking for GPUs is refused. No
 # accounting (sacct answers "accounting storage is disabled"), so the executor needs `slurm-status-command: squeue`.
+# Why stop removes the config: with a slurm.conf and no slurmctld, `scontrol show config` waits 9 s for a controller,
+# and the SLURM executor plugin runs it whenever Snakemake starts: every later `snakemake` would start 9 s slower.
 set -euo pipefail
 STATE=${SLURM_LOCAL_STATE:-/run/msnet-slurm}
+CONF_FILE=/etc/slurm/slurm.conf
+
+ours() {  # the slurm.conf is one this script wrote (older versions' too): its controller's pid file is in $STATE
+    grep -qx "SlurmctldPidFile=$STATE/slurmctld.pid" "$CONF_FILE" 2>/dev/null
+}
 
 running() {
     [ -f "$STATE/slurmctld.pid" ] && kill -0 "$(cat "$STATE/slurmctld.pid")" 2>/dev/null \
@@ -34,7 +42,10 @@ start() {
         names="node[1-$nodes]"
         node_lines="NodeName=$names NodeHostname=localhost Port=17001-$((17000 + nodes)) CPUs=$cpus RealMemory=$mem State=UNKNOWN"
     fi
-    cat > /etc/slurm/slurm.conf <<CONF
+    if [ -f "$CONF_FILE" ] && ! ours; then
+        mv "$CONF_FILE" "$STATE/slurm.conf.found"  # this machine's own configuration, put back by stop
+    fi
+    cat > "$CONF_FILE" <<CONF
 ClusterName=local
 SlurmctldHost=localhost
 ProctrackType=proctrack/linuxproc
@@ -78,6 +89,12 @@ stop() {
             rm -f "$pidfile"
         fi
     done
+    if ours; then
+        rm -f "$CONF_FILE"
+    fi
+    if [ -f "$STATE/slurm.conf.found" ]; then
+        mv "$STATE/slurm.conf.found" "$CONF_FILE"
+    fi
 }
 
 "${1:?usage: $0 start [NODES]|stop}" "${@:2}"
