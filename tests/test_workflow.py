@@ -44,7 +44,7 @@ def dry_run_specs(*configfiles: Path) -> dict[str, list[dict]]:
 
 @functools.cache
 def _dry_run_specs_json(*configfiles: Path) -> str:
-    """Several overlay tests compare with the same base (config/remeasure.yaml): its dry run (about 11 s) runs once."""
+    """Several overlay tests compare with the same base (config/remeasure.yaml): its dry run runs once."""
     with tempfile.TemporaryDirectory() as folder:
         run = snakemake("-n", "-p", "--directory", folder, "--configfile", *map(str, configfiles))
     assert run.returncode == 0, run.stderr + run.stdout
@@ -304,3 +304,17 @@ def test_the_from_scratch_overlay_drops_only_the_pretraining():
     for before, after in zip(specs[False]["train"], specs[True]["train"]):
         assert before.pop("pretrained") == "results/remeasure/pretrain/resnet18.pth" and after.pop("pretrained") is None
         assert after == json.loads(json.dumps(before).replace("results/remeasure/", "results/from_scratch/"))
+
+
+def test_the_tsn_row_overlay_adds_only_tsn_r18_trained_as_tsm_r18_is():
+    """config/tsn-row.yaml on the from-scratch protocol: the two re-measured rows' specs unchanged, and TSN-R18's spec
+    is TSM-R18's but for the row and the model (same recipe, crop, seed, data and initial weights: pairs by seed)."""
+    configs = [REPO / "config" / "remeasure.yaml", REPO / "config" / "from-scratch.yaml"]
+    before = dry_run_specs(*configs)["train"]
+    after = dry_run_specs(*configs, REPO / "config" / "tsn-row.yaml")["train"]
+    assert [spec["row"] for spec in after] == ["msnet-r18_8f", "tsm-r18_8f", "tsn-r18_8f"]
+    assert after[:2] == before
+    tsn, tsm = after[2], after[1]
+    assert (tsn.pop("row"), tsn.pop("model"), tsn.pop("out")) == \
+        ("tsn-r18_8f", "tsn_r18", "results/from_scratch/train/synthetic/tsn-r18_8f/seed0")
+    assert tsn == {key: value for key, value in tsm.items() if key not in ("row", "model", "out")}
