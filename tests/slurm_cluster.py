@@ -2,6 +2,7 @@
 it, and the Snakemake command line that submits to it."""
 
 import contextlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,8 @@ CONF_FILE = Path("/etc/slurm/slurm.conf")
 def config_is_the_scripts() -> bool:
     """/etc/slurm/slurm.conf is one tools/slurm_local.sh wrote (its controller's pid file is in the script's state
     folder)."""
-    return CONF_FILE.is_file() and "SlurmctldPidFile=/run/msnet-slurm/slurmctld.pid" in CONF_FILE.read_text()
+    state = os.environ.get("SLURM_LOCAL_STATE", "/run/msnet-slurm")  # the script's default, or where it was told
+    return CONF_FILE.is_file() and f"SlurmctldPidFile={state}/slurmctld.pid" in CONF_FILE.read_text().splitlines()
 
 
 @contextlib.contextmanager
