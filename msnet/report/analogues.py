@@ -137,6 +137,14 @@ def judge_analogue(claim: dict, test: dict, frame: pd.DataFrame, chance: float) 
         else:
             verdict = "inconclusive"
         detail += f" (saturated: every interval below +{margin:g})"
+    elif kind == "ordering":
+        steps = {(low, high): paired_difference(values[high], values[low])
+                 for low, high in zip(test["rows"], test["rows"][1:])}
+        verdicts = [direction_verdict(d) for d in steps.values()]
+        verdict = ("contradicted on synthetic" if "contradicted on synthetic" in verdicts else
+                   "holds on synthetic" if set(verdicts) == {"holds on synthetic"} else "inconclusive")
+        detail = "every step of " + " < ".join(test["rows"]) + ": " + "; ".join(
+            _difference_text(high, low, d) for (low, high), d in steps.items())
     elif kind == "increasing":
         slope = _slope(values, test["rows"])
         verdict = direction_verdict(slope)
