@@ -7,13 +7,13 @@ machine: a run here is one more draw of the kind the reference's seeds are (anot
 training as a seed does).
 
 Why TSM-R18 and not MSNet-R18 (docs/training.md, "Does the from-scratch gate catch the injected regressions?"): from
-scratch MSNet-R18 spreads four times as much (sd 3.57 over ten seeds, in its zooms: a 13.4-point drop per run), and
-the injected regressions that fail its row (the learning rate x10, the temporal shift removed) fail TSM-R18's by far
-more (-81 and -66 points against -40 and -10); the one only MSNet-R18 has, its displacement zeroed, leaves it TSM-R18
-bit for bit, which no accuracy gate on this benchmark can catch. The MS module's arithmetic is guarded by tests against the released code's own output
-(tests/test_official_fixture.py) and by the correlation's and the module's tests. Both rows are re-measured by
-`snakemake --configfile config/remeasure.yaml config/from-scratch.yaml`: a second row does not fit CI. The pretraining
-stage is not exercised here.
+scratch MSNet-R18 spreads four times as much (sd 3.57 over ten seeds, in its zooms: a 13.4-point drop per run), and the
+injected regressions that fail its row (the learning rate x10, the temporal shift removed) fail TSM-R18's by far more
+(-81 and -66 points against -40 and -10); the one only MSNet-R18 has, its displacement zeroed, leaves it TSM-R18 bit for
+bit, which no accuracy gate on this benchmark can catch. The MS module's arithmetic is guarded by tests against the
+released code's own output (tests/test_official_fixture.py) and by the correlation's and the module's tests. Both rows
+are re-measured by `snakemake --configfile config/remeasure.yaml config/from-scratch.yaml`: a second row does not fit
+CI. The pretraining stage is not exercised here.
 
 The reference was trained in bf16 on an AVX-512 BF16 CPU. A CPU without native bf16 (AVX2 only) emulates it 9-15x
 slower than fp32 (tools/bf16_step_speed.py): the run (900 training steps at 15-16 s each) would take about four hours,
