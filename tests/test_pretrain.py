@@ -8,8 +8,9 @@ import torch
 from msnet import create_model
 from msnet.cli import main
 from msnet.data.appearance import CLASSES, generate_still
+from msnet.train.checkpoint import save_atomic
 from msnet.train.pretrain import PretrainConfig
-from msnet.train.trainer import pretrained_seed, pretrained_spec
+from msnet.train.trainer import pretrained_seed, pretrained_sha256, pretrained_spec
 
 
 def test_stills_are_a_function_of_seed_and_index_with_appearance_labels():
@@ -43,6 +44,11 @@ def test_the_stage_writes_weights_and_a_result(weights):
     assert pretrained_spec(str(weights)) == result["spec_hash"]
     assert pretrained_spec("imagenet") is None and pretrained_spec(None) is None
     assert pretrained_seed(str(weights)) == 0 and pretrained_seed(None) is None
+    copy = weights.with_name("copy.pth")  # the same weights saved again: another file, byte for byte
+    save_atomic(torch.load(weights), copy)
+    copy.with_suffix(".json").write_text(weights.with_suffix(".json").read_text())
+    assert copy.read_bytes() != weights.read_bytes() and pretrained_sha256(str(copy)) == pretrained_sha256(str(weights))
+    assert pretrained_sha256("imagenet") is None and pretrained_sha256(None) is None
 
 
 def test_per_seed_draws_share_one_configuration_and_keep_their_seed(tmp_path):
@@ -60,6 +66,7 @@ def test_per_seed_draws_share_one_configuration_and_keep_their_seed(tmp_path):
     assert [pretrained_seed(str(draws[s])) for s in (0, 1)] == [0, 1]
     assert pretrained_spec(str(shared)) == json.loads(shared.with_suffix(".json").read_text())["spec_hash"]
     assert pretrained_spec(str(shared)) not in (pretrained_spec(str(draws[0])), pretrained_spec(str(draws[1])))
+    assert pretrained_sha256(str(draws[0])) != pretrained_sha256(str(draws[1]))  # one spec, other weights
 
 
 def test_every_row_fine_tunes_from_the_same_backbone_and_classifier_init(weights):
@@ -139,3 +146,16 @@ def test_stop_at_accuracy_is_a_percentage():
         with pytest.raises(ValueError, match="stop_at_accuracy"):
             PretrainConfig(stop_at_accuracy=bad)
     assert "stop_at_accuracy" not in PretrainConfig().to_dict()
+
+
+def test_a_run_fine_tuned_from_the_stage_records_which_weights_it_started_from(weights, prepared, tmp_path):
+    """The spec, the seed and the weights' digest: what pairing by seed checks (docs/training.md, "Statistics")."""
+    from msnet.train.recipes import get_recipe
+    from msnet.train.trainer import TrainConfig, train
+
+    recipe = get_recipe("synthetic", batch_size=4, epochs=1, warmup_epochs=0, precision="fp32")
+    result = train(TrainConfig(prepared=str(prepared["ssv1"]), model="tsm_r18", frames=4, out=str(tmp_path / "run"),
+                               recipe=recipe, crop=32, workers=0, progress=False, pretrained=str(weights)))
+    torch.use_deterministic_algorithms(False)
+    assert result["pretrained_spec"] == pretrained_spec(str(weights)) and result["pretrained_seed"] == 0
+    assert result["pretrained_sha256"] == pretrained_sha256(str(weights))

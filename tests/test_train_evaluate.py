@@ -33,6 +33,7 @@ def trained(prepared, tmp_path_factory):
 def test_training_result_records_best_last_and_provenance(trained):
     folder, result = trained["ssv1"]
     assert result["initialisation"] == "random" and result["train_videos"] == 32 and result["val_videos"] == 8
+    assert result["pretrained_spec"] is result["pretrained_sha256"] is None
     assert result["best"]["epoch"] == result["last"]["epoch"] == 1 and result["precision"] == "bf16"
     assert {"git_commit", "versions", "spec_hash"} <= set(result["provenance"])
     assert (folder / "best.pt").exists() and (folder / "log.csv").read_text().startswith("epoch,lr,")

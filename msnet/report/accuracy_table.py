@@ -83,6 +83,7 @@ def load_accuracy(paths: list[str], source: str = THIS_RUN) -> pd.DataFrame:
             "initialisation": "ensemble of " + ", ".join(Path(m).parent.parent.name for m in members) if members
             else run.get("initialisation"),
             "pretrained_seed": None if members else run.get("pretrained_seed"),
+            "pretrained_sha256": None if members else run.get("pretrained_sha256"),
             "made_by": made_by(run, members),
             "data": run.get("data", {}).get("source"), "dataset": Path(run.get("dataset", "")).name,
             "device": run.get("device"), "train_videos": run.get("train_videos"),
@@ -177,9 +178,14 @@ BASELINES = ("tsm-r18_8f", "tsn-r18_8f")  # what the other rows of an experiment
 
 def unpaired_seeds(part: pd.DataFrame, rows: list[str]) -> list[int]:
     """Seeds at which ``rows`` started from different pretraining draws (one row's weights pretrained once for every
-    seed, the other's per seed): their runs share no initial weights, so a difference by seed is not paired."""
+    seed, the other's per seed), or from weights whose content differs or is not known to be the same (a run that
+    records the weights' SHA-256 beside one that does not, or the same spec pretrained again on another machine):
+    their runs do not share their initial weights, so a difference by seed is not paired."""
     part = part[part["row"].isin(rows)]
-    draws = part.groupby("seed")["pretrained_seed"].apply(lambda s: s.fillna(-1).nunique())
+    digests = part["pretrained_sha256"] if "pretrained_sha256" in part else pd.Series(None, index=part.index)
+    weights = (part["pretrained_seed"].astype(object).where(part["pretrained_seed"].notna(), -1).astype(str) + "/"
+               + digests.astype(object).where(digests.notna(), "unrecorded").astype(str))
+    draws = weights.groupby(part["seed"]).nunique()
     return sorted(int(seed) for seed, count in draws.items() if count > 1)
 
 
@@ -200,7 +206,8 @@ def paired_differences(frame: pd.DataFrame) -> pd.DataFrame:
             unpaired = unpaired_seeds(part, [row, baseline])
             if unpaired:
                 lines.append({"source": source_label(part), "experiment": experiment, "row": row, "baseline": baseline,
-                              "difference": "not paired", "verdict": f"different pretraining draws at seed(s) {unpaired}"})
+                              "difference": "not paired",
+                              "verdict": f"different pretrained weights at seed(s) {unpaired}"})
                 continue
             d = paired_difference(values, base)
             lines.append({"source": source_label(part), "experiment": experiment, "row": row, "baseline": baseline,

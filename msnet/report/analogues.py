@@ -98,8 +98,9 @@ def judge_analogue(claim: dict, test: dict, frame: pd.DataFrame, chance: float) 
     stand_in = f" ({test['stand_in']})" if test.get("stand_in") else ""
     unpaired = unpaired_seeds(frame[frame["experiment"] == experiment], rows) if "pretrained_seed" in frame else []
     if unpaired:
-        return Analogue(cid, "inconclusive", f"{', '.join(rows)} started from different pretraining draws at seed(s) "
-                        f"{unpaired} (per seed against once for all): not paired", experiment)
+        return Analogue(cid, "inconclusive", f"{', '.join(rows)} started from different pretrained weights at seed(s) "
+                        f"{unpaired} (another draw, or the same spec pretrained again elsewhere): not paired",
+                        experiment)
     common = set.intersection(*(set(v) for v in values.values()))
     if len(common) < 2:
         return Analogue(cid, "inconclusive", f"{len(common)} seed(s) common to {', '.join(rows)}: an interval needs "

@@ -7,6 +7,7 @@ of finished epochs. Data randomness needs no state: clips and batch order are fu
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -30,6 +31,17 @@ def load(path: str | Path) -> dict:
         raise
     except Exception as err:  # a truncated or foreign file: say which
         raise RuntimeError(f"{path}: not a readable msnet checkpoint ({err})") from err
+
+
+def weights_digest(path: str | Path) -> str:
+    """SHA-256 of a state dict's names, dtypes, shapes and values, not of the file: ``torch.save`` names its archive
+    after the file it writes (here a temporary one), so one state saved twice differs byte for byte."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(load(path).items()):
+        tensor = tensor.detach().contiguous()
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
+        digest.update(tensor.view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def rng_state() -> dict:

@@ -359,6 +359,7 @@ class Trainer:
             **({"released": file_identity(self.cfg.released)} if self.cfg.released else {}),
             "pretrained_spec": pretrained_spec(self.cfg.pretrained),
             "pretrained_seed": pretrained_seed(self.cfg.pretrained),
+            "pretrained_sha256": pretrained_sha256(self.cfg.pretrained),
             "init_tensors_not_loaded": self.init_missing,
             "recipe": self.recipe.to_dict(), "scaled_lr": self.recipe.scaled_lr, "crop": self.cfg.crop,
             "eval_protocol": self.cfg.eval_protocol,
@@ -415,6 +416,12 @@ def pretrained_seed(pretrained: str | None) -> int | None:
     """The pretraining's seed: two runs are paired by seed only when their pretrained weights are the same draw."""
     result = _pretraining_result(pretrained)
     return None if result is None else result["config"]["seed"]
+
+
+def pretrained_sha256(pretrained: str | None) -> str | None:
+    """The appearance-pretrained weights' content: one spec and seed can still give other weights (bf16 on another
+    machine), and only runs from the same weights are paired by seed (docs/training.md, "Statistics")."""
+    return None if _pretraining_result(pretrained) is None else ckpt.weights_digest(pretrained)
 
 
 @contextmanager
