@@ -81,6 +81,12 @@ def _slope(values: dict[str, dict[int, float]], rows: list[str]) -> Interval:
     return interval(slopes)
 
 
+def every_one(verdicts: list[str]) -> str:
+    """A claim made of several comparisons: it holds when every one holds, and one contradicted contradicts it."""
+    return ("contradicted on synthetic" if "contradicted on synthetic" in verdicts else
+            "holds on synthetic" if set(verdicts) == {"holds on synthetic"} else "inconclusive")
+
+
 def _difference_text(a: str, b: str, d: Interval) -> str:
     return f"{a} - {b} = {d.text()}".replace(f"{d.mean:.1f}", f"{d.mean:+.1f}", 1)
 
@@ -120,8 +126,7 @@ def judge_analogue(claim: dict, test: dict, frame: pd.DataFrame, chance: float) 
         verdicts = [direction_verdict(d, sign) for d in parts.values()]
         detail = "; ".join(_difference_text(best, o, d) for o, d in parts.items())
         if kind == "argmax":
-            verdict = ("contradicted on synthetic" if "contradicted on synthetic" in verdicts else
-                       "holds on synthetic" if set(verdicts) == {"holds on synthetic"} else "inconclusive")
+            verdict = every_one(verdicts)
         else:
             holds, against = verdicts.count("holds on synthetic"), verdicts.count("contradicted on synthetic")
             verdict = ("holds on synthetic" if holds > len(verdicts) / 2 else
@@ -141,9 +146,7 @@ def judge_analogue(claim: dict, test: dict, frame: pd.DataFrame, chance: float) 
     elif kind == "ordering":
         steps = {(low, high): paired_difference(values[high], values[low])
                  for low, high in zip(test["rows"], test["rows"][1:])}
-        verdicts = [direction_verdict(d) for d in steps.values()]
-        verdict = ("contradicted on synthetic" if "contradicted on synthetic" in verdicts else
-                   "holds on synthetic" if set(verdicts) == {"holds on synthetic"} else "inconclusive")
+        verdict = every_one([direction_verdict(d) for d in steps.values()])
         detail = "every step of " + " < ".join(test["rows"]) + ": " + "; ".join(
             _difference_text(high, low, d) for (low, high), d in steps.items())
     elif kind == "increasing":
