@@ -321,3 +321,12 @@ def test_rows_from_different_pretraining_draws_are_listed_as_not_paired():
              for row in ("tsm-r18_8f", "msnet-r18_8f") for seed in range(3)]
     (line,) = paired_differences(pd.DataFrame(lines)).to_dict("records")
     assert line["difference"] == "not paired" and "seed(s) [1, 2]" in line["verdict"]
+
+
+def test_an_accuracy_report_without_results_says_so(tmp_path):
+    """`python -m msnet report accuracy` with no result files (a profile that trains nothing and names no reference
+    run, or `--results` left out) writes a report that says so instead of failing inside pandas."""
+    from msnet.cli import main
+
+    assert main(["report", "accuracy", "--results", "--out", str(tmp_path)]) == 0
+    assert "No evaluation results" in (tmp_path / "accuracy.md").read_text()

@@ -219,6 +219,10 @@ def paired_differences(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def accuracy_markdown(frame: pd.DataFrame, claims: dict | None = None) -> str:
+    if frame.empty:
+        return ("# Accuracy of the trained rows\n\nNo evaluation results: this profile trains no rows and names no "
+                "reference run (`train.reference_study`), or no result files were given (`--results`, "
+                "`--reference-accuracy`).\n")
     summary = accuracy_summary(frame, claims)
     differences = paired_differences(frame)
     lines = ["# Accuracy of the trained rows", "",
