@@ -81,7 +81,7 @@ def _slope(values: dict[str, dict[int, float]], rows: list[str]) -> Interval:
     return interval(slopes)
 
 
-def every_one(verdicts: list[str]) -> str:
+def _every_one(verdicts: list[str]) -> str:
     """A claim made of several comparisons: it holds when every one holds, and one contradicted contradicts it."""
     return ("contradicted on synthetic" if "contradicted on synthetic" in verdicts else
             "holds on synthetic" if set(verdicts) == {"holds on synthetic"} else "inconclusive")
@@ -126,7 +126,7 @@ def judge_analogue(claim: dict, test: dict, frame: pd.DataFrame, chance: float) 
         verdicts = [direction_verdict(d, sign) for d in parts.values()]
         detail = "; ".join(_difference_text(best, o, d) for o, d in parts.items())
         if kind == "argmax":
-            verdict = every_one(verdicts)
+            verdict = _every_one(verdicts)
         else:
             holds, against = verdicts.count("holds on synthetic"), verdicts.count("contradicted on synthetic")
             verdict = ("holds on synthetic" if holds > len(verdicts) / 2 else
@@ -146,7 +146,7 @@ def judge_analogue(claim: dict, test: dict, frame: pd.DataFrame, chance: float) 
     elif kind == "ordering":
         steps = {(low, high): paired_difference(values[high], values[low])
                  for low, high in zip(test["rows"], test["rows"][1:])}
-        verdict = every_one([direction_verdict(d) for d in steps.values()])
+        verdict = _every_one([direction_verdict(d) for d in steps.values()])
         detail = "every step of " + " < ".join(test["rows"]) + ": " + "; ".join(
             _difference_text(high, low, d) for (low, high), d in steps.items())
     elif kind == "increasing":
