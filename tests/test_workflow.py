@@ -318,3 +318,17 @@ def test_the_tsn_row_overlay_adds_only_tsn_r18_trained_as_tsm_r18_is():
     assert (tsn.pop("row"), tsn.pop("model"), tsn.pop("out")) == \
         ("tsn-r18_8f", "tsn_r18", "results/from_scratch/train/synthetic/tsn-r18_8f/seed0")
     assert tsn == {key: value for key, value in tsm.items() if key not in ("row", "model", "out")}
+
+
+def test_the_four_epoch_overlay_changes_only_the_epochs():
+    """config/from-scratch-e4.yaml: each training spec is the from-scratch one with 4 epochs, in its own results
+    folder, and no gate reference (the 3-epoch one would not fit)."""
+    configs = [REPO / "config" / "remeasure.yaml", REPO / "config" / "from-scratch.yaml"]
+    before = dry_run_specs(*configs)["train"]
+    after = dry_run_specs(*configs, REPO / "config" / "from-scratch-e4.yaml")["train"]
+    assert len(after) == len(before) == 2
+    for three, four in zip(before, after):
+        assert four.pop("recipe_args") == {**three.pop("recipe_args"), "epochs": 4}
+        assert four == json.loads(json.dumps(three).replace("results/from_scratch/", "results/from_scratch_e4/"))
+    config = yaml.safe_load((REPO / "config" / "from-scratch-e4.yaml").read_text())
+    assert config["train"]["reference"] is None
