@@ -279,6 +279,33 @@ def test_audit_gives_synthetic_analogue_verdicts_in_their_own_column(tmp_path):
     assert "did not learn" not in text.split("## Accuracy of the trained rows")[0]
 
 
+def test_audit_judges_the_from_scratch_runs_in_a_column_of_their_own(tmp_path):
+    """train.reference_from_scratch: a second analogue column from another protocol's runs, with its own verdicts
+    and counts; the study's column is judged from the study's seeds alone."""
+    from msnet.report.audit import audit_markdown
+    from msnet.report.claims import load_claims
+
+    study = _reference_study(tmp_path / "study", {"tsn-r18_8f": [6.0, 7.0, 6.5], "tsm-r18_8f": [70.0, 72.0, 71.0],
+                                                  "msnet-r18_8f": [80.0, 81.0, 80.5]})
+    scratch = _reference_study(tmp_path / "scratch", {"tsm-r18_8f": [88.0, 89.0, 87.0],
+                                                      "msnet-r18_8f": [80.0, 95.0, 84.0]})
+    text = audit_markdown(load_claims(), Measured([]), accuracy=[], reference_accuracy=study,
+                          reference_from_scratch=scratch)
+    header = next(line for line in text.splitlines() if line.startswith("| claim |") and "synthetic analogue" in line)
+    assert header.endswith("| synthetic analogue | synthetic analogue, from random weights |")
+    gain = next(line for line in text.splitlines() if line.startswith("| `msnet_gain_over_tsm_ssv1`"))
+    study_cell, scratch_cell = gain.split(" | ")[-2:]
+    assert "**holds on synthetic**" in study_cell and "+9.5 [" in study_cell
+    assert "**inconclusive**" in scratch_cell and "msnet-r18_8f - tsm-r18_8f = -1.7 [" in scratch_cell
+    ordering = next(line for line in text.splitlines() if line.startswith("| `table1_ordering`"))
+    cells = [cell.strip() for cell in ordering.strip(" |").split("|")]  # claim, source, text, 2 specs, 2 columns
+    assert len(cells) == 7 and "**holds on synthetic**" in cells[-2]
+    assert "**not run**" in cells[-1] and "tsn-r18_8f" in cells[-1]  # no TSN-R18 among these runs
+    assert "**Synthetic analogue:**" in text and "**Synthetic analogue, from random weights:**" in text
+    without = audit_markdown(load_claims(), Measured([]), accuracy=[], reference_accuracy=study)
+    assert "from random weights" not in without
+
+
 def test_figures_draw_synthetic_accuracy_panels_labelled_as_such(tmp_path):
     from msnet.report.accuracy_table import load_both
     from msnet.report.claims import load_claims

@@ -73,7 +73,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(audit_markdown(claims, measured, stages, args.accuracy, args.motion, args.reference_accuracy,
-                                       args.reference_motion))
+                                       args.reference_motion, args.reference_from_scratch))
         written = [path]
     for path in written:
         print(path)
@@ -124,6 +124,9 @@ def register(sub, model_args: argparse.ArgumentParser) -> None:
     p.add_argument("--reference-accuracy", nargs="*", default=[],
                    help="evaluation result JSONs of the committed reference run (results/reference/study): shown "
                    "labelled with its commit and date, and the source of the synthetic analogues' verdicts")
+    p.add_argument("--reference-from-scratch", nargs="*", default=[],
+                   help="audit: evaluation result JSONs of the committed from-scratch runs "
+                   "(results/reference/from_scratch): a second column of synthetic analogue verdicts")
     p.add_argument("--motion", nargs="*", default=[], help="`python -m msnet motion` JSONs (audit: motion section)")
     p.add_argument("--reference-motion", nargs="*", default=[], help="the reference run's motion JSONs (audit)")
     p.add_argument("--claims", default=None, help="claims YAML (default: the packaged paper claims)")

@@ -153,13 +153,19 @@ def _environment(measured: Measured) -> list[str]:
 
 def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | None = None,
                    accuracy: list[str] | None = None, motion: list[str] | None = None,
-                   reference_accuracy: list[str] | None = None, reference_motion: list[str] | None = None) -> str:
+                   reference_accuracy: list[str] | None = None, reference_motion: list[str] | None = None,
+                   reference_from_scratch: list[str] | None = None) -> str:
     """``audit.md``: every claim with its verdict for both MS specs (and, for accuracy claims, the verdict of its
-    synthetic analogue), the spec differences, the environment."""
+    synthetic analogue: from the study's runs, and from the from-scratch protocol's runs when given), the spec
+    differences, the environment."""
     from msnet.report.accuracy_table import load_both
 
     frame = load_both(accuracy or [], reference_accuracy or [])
-    analogues = _analogue_verdicts(claims, frame)
+    columns = [("synthetic analogue", _analogue_verdicts(claims, frame))]
+    if reference_from_scratch:
+        columns.append(("synthetic analogue, from random weights",
+                        _analogue_verdicts(claims, load_both([], reference_from_scratch))))
+    analogues = columns[0][1]
     lines = [
         "# Audit of the paper's claims",
         "",
@@ -176,9 +182,10 @@ def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | N
         accuracy_section = kind == "accuracy"
         lines += [f"## {title}", ""]
         if accuracy_section:
-            lines += [ANALOGUE_LEGEND, ""]
-        lines += ["| claim | source | text | official spec | paper spec |" + (" synthetic analogue |" if accuracy_section else ""),
-                  "|---|---|---|---|---|" + ("---|" if accuracy_section else "")]
+            lines += [ANALOGUE_LEGEND + (FROM_SCRATCH_LEGEND if len(columns) > 1 else ""), ""]
+        extra = [title for title, _ in columns] if accuracy_section else []
+        lines += ["| claim | source | text | official spec | paper spec |" + "".join(f" {t} |" for t in extra),
+                  "|---|---|---|---|---|" + "---|" * len(extra)]
         for claim in selected:
             cells = []
             for spec in ("official", "paper"):
@@ -186,15 +193,18 @@ def audit_markdown(claims: dict, measured: Measured, data_stages: list[dict] | N
                 totals[v.verdict] += spec == "official"
                 cells.append(_cell(f"**{v.verdict}**: {v.detail}"))
             if accuracy_section:
-                cells.append(_analogue_cell(analogues.get(claim["id"])))
+                cells += [_analogue_cell(verdicts.get(claim["id"])) for _, verdicts in columns]
             lines.append(f"| `{claim['id']}` | {_cell(claim['source'])} | {_cell(claim['text'])} | " + " | ".join(cells) + " |")
         if accuracy_section:
-            for claim, analogue in analogues.values():
+            for claim, _ in analogues.values():
                 if claim["id"] not in {c["id"] for c in selected}:
                     lines.append(f"| `{claim['id']}` (harness check) | {_cell(claim['source'])} | {_cell(claim['text'])} "
-                                 f"| (not a claim of the paper) | | {_analogue_cell((claim, analogue))} |")
-            synthetic = Counter(a.verdict for _, a in analogues.values())
-            lines += ["", "**Synthetic analogues:** " + ", ".join(f"{n} {k}" for k, n in sorted(synthetic.items())) + "."]
+                                 "| (not a claim of the paper) | | "
+                                 + " | ".join(_analogue_cell(verdicts.get(claim["id"])) for _, verdicts in columns) + " |")
+            for title, verdicts in columns:
+                counts = Counter(a.verdict for _, a in verdicts.values())
+                lines += ["", f"**{title[0].upper()}{title[1:]}:** "
+                          + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) + "."]
         lines.append("")
     summary = ", ".join(f"{n} {k}" for k, n in sorted(totals.items()))
     lines += [f"**Summary (official spec):** {summary}.", ""]
@@ -237,9 +247,16 @@ def _accuracy_lines(claims: dict, frame) -> list[str]:
 
 
 ANALOGUE_LEGEND = (
-    "The last column asks each claim's question of the synthetic study's rows (msnet/report/analogues.yaml: which rows, "
+    "The column *synthetic analogue* asks each claim's question of the synthetic study's rows (msnet/report/analogues.yaml: which rows, "
     "which test): **holds on synthetic**, **contradicted on synthetic** or **inconclusive**, from paired per-seed "
     "differences and their 95 % intervals. It is never a verdict on the paper's claim, which needs the real data.")
+
+
+FROM_SCRATCH_LEGEND = (
+    " The column *from random weights* asks the same questions of the from-scratch protocol's runs "
+    "(train.reference_from_scratch: config/from-scratch.yaml, the synthetic recipe with no appearance pretraining, "
+    "the gate's protocol): another protocol, so its seeds are never pooled with the study's, and where the two "
+    "columns differ the protocol decides the answer.")
 
 
 def _analogue_verdicts(claims: dict, frame) -> dict:

@@ -260,14 +260,15 @@ def check_experiments():
                                "docs/training.md); remove the experiment to skip this reading.")
 
 
-def reference_study_results():
+def reference_study_results(key="reference_study"):
     """The committed reference run's evaluation JSONs (train.reference_study, the synthetic study's results), shown
-    in the tables, figures and audit with its commit and date; [] when unset."""
-    folder = TRAIN.get("reference_study")
+    in the tables, figures and audit with its commit and date; [] when unset. key="reference_from_scratch": the
+    from-scratch protocol's committed runs (the audit's second analogue column)."""
+    folder = TRAIN.get(key)
     if not folder:
         return []
     if not (REPO / folder / "eval").is_dir():
-        raise WorkflowError(f"train.reference_study: {REPO / folder}/eval not found")
+        raise WorkflowError(f"train.{key}: {REPO / folder}/eval not found")
     return sorted(str(p) for p in (REPO / folder / "eval").glob("*/*/seed*/*.json"))
 
 

@@ -132,6 +132,7 @@ rule audit:
         data=data_results(),
         accuracy=eval_results(),
         reference=reference_study_results(),
+        reference_from_scratch=reference_study_results("reference_from_scratch"),
         motion=motion_results(),
         reference_motion=reference_study_motion(),
         claims=CLAIMS,
@@ -147,6 +148,7 @@ rule audit:
     shell:
         "python -m msnet report audit --results {input.results} --data {input.data} --accuracy {input.accuracy} "
         "--motion {input.motion} --reference-motion {input.reference_motion} --reference-accuracy {input.reference} "
+        "--reference-from-scratch {input.reference_from_scratch} "
         "--claims {input.claims} --spec {params.spec} "
         "--out {output} > {log} 2>&1"
 
