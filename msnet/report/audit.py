@@ -247,9 +247,9 @@ def _accuracy_lines(claims: dict, frame) -> list[str]:
 
 
 ANALOGUE_LEGEND = (
-    "The column *synthetic analogue* asks each claim's question of the synthetic study's rows (msnet/report/analogues.yaml: which rows, "
-    "which test): **holds on synthetic**, **contradicted on synthetic** or **inconclusive**, from paired per-seed "
-    "differences and their 95 % intervals. It is never a verdict on the paper's claim, which needs the real data.")
+    "The column *synthetic analogue* asks each claim's question of the synthetic study's rows "
+    "(msnet/report/analogues.yaml: which rows, which test): **holds on synthetic**, **contradicted on synthetic** or "
+    "**inconclusive**, from paired per-seed differences and their 95 % intervals. It is never a verdict on the paper's claim, which needs the real data.")
 
 
 FROM_SCRATCH_LEGEND = (
