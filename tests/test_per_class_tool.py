@@ -51,3 +51,30 @@ def test_bad_input_is_named(tmp_path):
     assert "is not a group" in refused(f"a={a}", "--difference", "a", "b")
     (tmp_path / "train.json").write_text("{}")
     assert "train.json: no 'per_class' field" in refused(f"a={tmp_path / 'train.json'}")
+
+
+def test_confusions_show_where_each_groups_lost_videos_go_averaged_over_its_files(tmp_path, capsys):
+    # Classes still / left / right, 10 videos each. Group a loses 2 then 4 of "left" to "right" (mean 30 %) and keeps
+    # 1 of 10 "still" videos in "right" in one file only (mean 5 %); "right" loses 1 video in one file (5 %, to
+    # "left"). b, one file, loses only 1 "right" video, to "still" (10 %).
+    def evaluation_with(name, seed, confusion):
+        path = tmp_path / f"{name}.json"
+        per_class = {c: 100 * confusion[i][i] / sum(confusion[i]) for i, c in enumerate(["still", "left", "right"])}
+        path.write_text(json.dumps({"seed": seed, "top1": 0.0, "per_class": per_class, "confusion": confusion}))
+        return str(path)
+
+    a = [evaluation_with("a0", 0, [[9, 0, 1], [0, 8, 2], [0, 1, 9]]),
+         evaluation_with("a1", 1, [[10, 0, 0], [0, 6, 4], [0, 0, 10]])]
+    b = [evaluation_with("b0", 0, [[10, 0, 0], [0, 10, 0], [1, 0, 9]])]
+    run(f"a={a[0]}", a[1], f"b={b[0]}", "--confusions")
+    table = capsys.readouterr().out.split("takes it for")[-1]
+    cells = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.splitlines() if "|" in line]
+    rows = {first: rest for first, *rest in cells}
+    assert rows["left"] == ["right 30.0", "-"]
+    assert rows["still"] == ["right 5.0", "-"]
+    assert rows["right"] == ["left 5.0", "still 10.0"]
+
+
+def test_confusions_need_the_confusion_matrix(tmp_path):
+    a = evaluation(tmp_path, "a", 0, {"left": 50.0})
+    assert "a.json: no 'confusion' field" in refused(f"a={a}", "--confusions")

@@ -7,7 +7,9 @@ classes an injected change moves.
 Each argument is LABEL=FILE (a shell glob may expand it to several files: the label is repeated for the rest, or
 give LABEL=GLOB quoted). A group of one file shows its value; of several, mean, sd and range over its files. The last
 line is top-1. Files of different class lists are refused. `--difference A B` adds the paired difference A - B per
-class over the seeds both groups have, with its 95 % t interval (`msnet.report.statistics`).
+class over the seeds both groups have, with its 95 % t interval (`msnet.report.statistics`). `--confusions` adds a
+second table: per true class, what each group most often takes it for (% of the class's videos, averaged over the
+group's files, from their confusion matrices): where a row's lost videos go.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("groups", nargs="+", help="LABEL=FILE or LABEL=GLOB (1clip.json files)")
     parser.add_argument("--difference", nargs=2, metavar=("A", "B"), help="add A - B per class, paired by seed")
+    parser.add_argument("--confusions", action="store_true",
+                        help="add each group's commonest confusions per true class (two at most, each >= 2 %%)")
     args = parser.parse_args(argv)
     groups = groups_from(args.groups)
     for label in args.difference or ():
@@ -61,8 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     classes = None
     for label, runs in results.items():
         for path, run in zip(groups[label], runs):
-            if "per_class" not in run:
-                sys.exit(f"per_class: {path}: no 'per_class' field (not an evaluation file?)")
+            for field in ("per_class",) + (("confusion",) if args.confusions else ()):
+                if field not in run:
+                    sys.exit(f"per_class: {path}: no {field!r} field (not an evaluation file?)")
             if classes is None:
                 classes = list(run["per_class"])
             elif list(run["per_class"]) != classes:
@@ -83,6 +88,28 @@ def main(argv: list[str] | None = None) -> None:
     for name in classes:
         line(name, lambda run: run["per_class"][name])
     line("**top-1**", lambda run: run["top1"])
+    if args.confusions:
+        print()
+        print(f"| true class | {' | '.join(f'{label} takes it for (%)' for label in results)} |")
+        print("|---" * (len(results) + 1) + "|")
+        rates = {label: mean_confusion(runs) for label, runs in results.items()}
+        for i, name in enumerate(classes):
+            print(f"| {name} | {' | '.join(commonest(rates[label][i], classes, i) for label in results)} |")
+
+
+def mean_confusion(runs: list[dict]) -> list[list[float]]:
+    """The confusion matrices as % of each true class's videos, averaged over ``runs``."""
+    def rates(matrix):
+        return [[100 * count / max(sum(row), 1) for count in row] for row in matrix]
+    matrices = [rates(run["confusion"]) for run in runs]
+    return [[statistics.mean(m[i][j] for m in matrices) for j in range(len(matrices[0][i]))]
+            for i in range(len(matrices[0]))]
+
+
+def commonest(row: list[float], classes: list[str], true: int, top: int = 2, at_least: float = 2.0) -> str:
+    """The ``top`` classes other than ``true`` with the largest share of its videos, those >= ``at_least`` %."""
+    errors = sorted(((rate, j) for j, rate in enumerate(row) if j != true and rate >= at_least), reverse=True)
+    return ", ".join(f"{classes[j]} {rate:.1f}" for rate, j in errors[:top]) or "-"
 
 
 if __name__ == "__main__":
