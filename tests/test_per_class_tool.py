@@ -54,7 +54,7 @@ def test_bad_input_is_named(tmp_path):
 
 
 def test_confusions_show_where_each_groups_lost_videos_go_averaged_over_its_files(tmp_path, capsys):
-    # Classes still / left / right, 10 videos each. Group a loses 2 then 4 of "left" to "right" (mean 30 %) and keeps
+    # Classes still / left / right, 10 videos each. Group a loses 2 then 4 of "left" to "right" (mean 30 %) and puts
     # 1 of 10 "still" videos in "right" in one file only (mean 5 %); "right" loses 1 video in one file (5 %, to
     # "left"). b, one file, loses only 1 "right" video, to "still" (10 %).
     def evaluation_with(name, seed, confusion):
