@@ -67,7 +67,9 @@ def test_confusions_show_where_each_groups_lost_videos_go_averaged_over_its_file
          evaluation_with("a1", 1, [[10, 0, 0], [0, 6, 4], [0, 0, 10]])]
     b = [evaluation_with("b0", 0, [[10, 0, 0], [0, 10, 0], [1, 0, 9]])]
     run(f"a={a[0]}", a[1], f"b={b[0]}", "--confusions")
-    table = capsys.readouterr().out.split("takes it for")[-1]
+    out = capsys.readouterr().out
+    assert "a takes it for (%, mean of n=2) | b takes it for (%, mean of n=1)" in out
+    table = out.split("takes it for")[-1]
     cells = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.splitlines() if "|" in line]
     rows = {first: rest for first, *rest in cells}
     assert rows["left"] == ["right 30.0", "-"]
@@ -75,6 +77,10 @@ def test_confusions_show_where_each_groups_lost_videos_go_averaged_over_its_file
     assert rows["right"] == ["left 5.0", "still 10.0"]
 
 
-def test_confusions_need_the_confusion_matrix(tmp_path):
+def test_confusions_need_the_confusion_matrix_of_the_files_classes(tmp_path):
     a = evaluation(tmp_path, "a", 0, {"left": 50.0})
     assert "a.json: no 'confusion' field" in refused(f"a={a}", "--confusions")
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps({"seed": 0, "top1": 50.0, "per_class": {"left": 50.0, "right": 50.0},
+                                 "confusion": [[1, 1]]}))
+    assert "short.json: its confusion matrix is (1, 2), not 2 x 2" in refused(f"a={short}", "--confusions")

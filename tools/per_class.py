@@ -21,6 +21,8 @@ import statistics
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from msnet.report.statistics import paired_difference
 
 
@@ -72,6 +74,9 @@ def main(argv: list[str] | None = None) -> None:
                 classes = list(run["per_class"])
             elif list(run["per_class"]) != classes:
                 sys.exit(f"per_class: {path}: its classes differ from {groups[next(iter(groups))][0]}'s")
+            if args.confusions and np.shape(run["confusion"]) != (len(classes), len(classes)):
+                sys.exit(f"per_class: {path}: its confusion matrix is {np.shape(run['confusion'])}, not "
+                         f"{len(classes)} x {len(classes)} like its per-class list")
     header = " | ".join(f"{label} (n={len(runs)})" for label, runs in results.items())
     if args.difference:
         header += " | {} - {}, paired by seed".format(*args.difference)
@@ -90,20 +95,18 @@ def main(argv: list[str] | None = None) -> None:
     line("**top-1**", lambda run: run["top1"])
     if args.confusions:
         print()
-        print(f"| true class | {' | '.join(f'{label} takes it for (%)' for label in results)} |")
+        heads = [f"{label} takes it for (%, mean of n={len(runs)})" for label, runs in results.items()]
+        print(f"| true class | {' | '.join(heads)} |")
         print("|---" * (len(results) + 1) + "|")
         rates = {label: mean_confusion(runs) for label, runs in results.items()}
         for i, name in enumerate(classes):
             print(f"| {name} | {' | '.join(commonest(rates[label][i], classes, i) for label in results)} |")
 
 
-def mean_confusion(runs: list[dict]) -> list[list[float]]:
+def mean_confusion(runs: list[dict]) -> np.ndarray:
     """The confusion matrices as % of each true class's videos, averaged over ``runs``."""
-    def rates(matrix):
-        return [[100 * count / max(sum(row), 1) for count in row] for row in matrix]
-    matrices = [rates(run["confusion"]) for run in runs]
-    return [[statistics.mean(m[i][j] for m in matrices) for j in range(len(matrices[0][i]))]
-            for i in range(len(matrices[0]))]
+    counts = [np.asarray(run["confusion"], dtype=float) for run in runs]
+    return np.mean([100 * m / np.maximum(m.sum(1, keepdims=True), 1) for m in counts], axis=0)
 
 
 def commonest(row: list[float], classes: list[str], true: int, top: int = 2, at_least: float = 2.0) -> str:
